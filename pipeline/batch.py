@@ -1,0 +1,89 @@
+"""Processing many files without Prefect: collect inputs, process each, write records and catalog.
+
+:mod:`pipeline.flows` runs the same steps as Prefect tasks; both use these functions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .catalog import catalog_entry, update_catalog
+from .process import process_path
+from .storage import write_json_atomic
+
+RECORDS_DIR = "records"
+_IGNORED = re.compile(r"^(?:\.|~\$)|\.(?:part|tmp|crdownload|partial)$", re.IGNORECASE)
+
+
+def collect_inputs(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, and every file under named folders, sorted; hidden/temporary files skipped."""
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found.extend(f for f in sorted(p.rglob("*")) if f.is_file() and not _ignored(f.relative_to(p)))
+        else:
+            found.append(p)
+    return found
+
+
+def _ignored(rel: Path) -> bool:
+    return any(_IGNORED.search(part) for part in rel.parts)
+
+
+def record_name(filename: str) -> str:
+    """File name of a record: the input's name made safe, plus ``.json``."""
+    safe = re.sub(r"[^\w.\-]+", "_", Path(filename).name).lstrip(".") or "input"
+    return f"{safe}.json"
+
+
+def write_record(out_dir: Path, record: dict[str, Any]) -> dict[str, Any]:
+    """Write one record atomically and return its catalog entry."""
+    rel = f"{RECORDS_DIR}/{record_name(record['source']['filename'])}"
+    write_json_atomic(out_dir / rel, record)
+    return catalog_entry(record, rel)
+
+
+def process_and_write(path: Path, out_dir: Path) -> dict[str, Any]:
+    return write_record(out_dir, process_path(path))
+
+
+@dataclass
+class Summary:
+    """What a batch did, for people (``str``) and programs (``entries``)."""
+
+    out_dir: Path
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {"ok": 0, "partial": 0, "failed": 0}
+        for e in self.entries:
+            out[e["status"]] += 1
+        return out
+
+    def fields_found(self) -> int:
+        keys = ("kind", "number", "issued_on", "issuer", "province", "title", "period")
+        return sum(1 for e in self.entries for k in keys if e.get(k)) + sum(len(e["references"]) for e in self.entries)
+
+    def __str__(self) -> str:
+        c = self.counts
+        lines = [
+            f"documents: {len(self.entries)} processed, {c['ok']} ok, {c['partial']} partial, {c['failed']} failed",
+            f"fields found: {self.fields_found()} (document fields, periods and references)",
+        ]
+        for e in self.entries:
+            if e["status"] != "ok":
+                lines.append(f"  {e['status']}: {e['filename']}: {', '.join(e['error_codes'])}")
+        lines.append(f"records: {self.out_dir / RECORDS_DIR}")
+        lines.append(f"catalog: {self.out_dir / 'catalog.jsonl'}")
+        return "\n".join(lines)
+
+
+def process_local(paths: Iterable[Path], out_dir: Path) -> Summary:
+    """Process every input in this process, one after the other."""
+    entries = [process_and_write(p, out_dir) for p in collect_inputs(paths)]
+    update_catalog(out_dir, entries)
+    return Summary(out_dir, entries)

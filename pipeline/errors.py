@@ -1,0 +1,69 @@
+"""Error types. Every error the pipeline raises on purpose derives from :class:`PipelineError`.
+
+Each error carries a machine-readable ``code``, the ``stage`` it happened in and a
+``hint`` a person can act on; failure records are built from these fields.
+"""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base class of every deliberate pipeline error."""
+
+    code = "pipeline_error"
+    stage = "pipeline"
+    hint = "See the error message."
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def to_dict(self) -> dict[str, str]:
+        """Structured form used in the record's ``errors`` list."""
+        return {
+            "code": self.code,
+            "stage": self.stage,
+            "message": self.message,
+            "exception": type(self).__name__,
+            "hint": self.hint,
+        }
+
+
+class ReaderError(PipelineError):
+    """A file could not be read into text."""
+
+    code = "unreadable"
+    stage = "read"
+    hint = "Check that the file opens in its usual application; re-export or re-scan it."
+
+
+class UnsupportedFormat(ReaderError):
+    """No reader handles this file's format."""
+
+    code = "unsupported_format"
+    hint = "Supported formats are PDF, DOCX, plain text and saved web pages (HTML)."
+
+
+class EmptyDocument(ReaderError):
+    """The file was read but holds no usable text."""
+
+    code = "no_text"
+    hint = "The file may be a scan without a text layer; it needs OCR."
+
+
+class VocabularyError(PipelineError):
+    """A vocabulary data file under ``pipeline/lang`` is missing or malformed."""
+
+    code = "vocabulary_invalid"
+    stage = "startup"
+    hint = "Fix the named vocabulary file; it is validated when the pipeline starts."
+
+
+class SchemaValidationError(PipelineError):
+    """A record does not satisfy the published JSON Schema."""
+
+    code = "schema_invalid"
+    stage = "validate"
+    hint = "This is a bug in the pipeline: the record it built breaks the contract."

@@ -1,0 +1,129 @@
+"""Finders for the named things extractors share: organisations, provinces and document kinds.
+
+Patterns are compiled once from the vocabulary in ``pipeline/lang/vi``. Each finder returns
+``(start, end, value)`` spans of the normalised text, ``value`` being the canonical name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..lang import vocabulary
+
+# Old and new tone-mark placement are both in use ("Ủy"/"Uỷ", "hóa"/"hoá").
+_VARIANTS = {"Ủy": "(?:Ủy|Uỷ)", "ủy": "(?:ủy|uỷ)", "hóa": "(?:hóa|hoá)", "Hòa": "(?:Hòa|Hoà)", "hòa": "(?:hòa|hoà)"}
+
+
+def phrase_pattern(phrase: str) -> str:
+    """Regex for a vocabulary phrase: flexible spaces and dashes, both tone-mark placements."""
+    out = []
+    for part in re.split(r"(\s+|\s*[-–]\s*)", phrase):
+        if not part:
+            continue
+        if part.strip() in ("-", "–"):
+            out.append(r"\s*[-–]\s*")
+        elif part.isspace():
+            out.append(r"\s+")
+        else:
+            esc = re.escape(part)
+            for k, v in _VARIANTS.items():
+                esc = esc.replace(re.escape(k), v)
+            out.append(esc)
+    return "".join(out)
+
+
+def _alternation(phrases: list[str]) -> str:
+    return "|".join(phrase_pattern(p) for p in sorted(set(phrases), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class Found:
+    start: int
+    end: int
+    value: str
+
+
+@lru_cache(maxsize=1)
+def _province_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    voc = vocabulary()
+    canon: dict[str, str] = {}
+    names = []
+    for p in voc.provinces:
+        for n in (p.name, *p.aliases):
+            canon[fold_key(n)] = p.name
+            names.append(n)
+    rx = re.compile(rf"(?<!\w)(?:{_alternation(names)})(?!\w)", re.IGNORECASE)
+    return rx, canon
+
+
+def fold_key(s: str) -> str:
+    """Lower-case key without spaces or dashes, for canonical look-ups."""
+    return re.sub(r"[\s\-–]+", "", s.replace("Uỷ", "Ủy").replace("uỷ", "ủy")).casefold()
+
+
+def find_provinces(text: str, start: int = 0, end: int | None = None) -> list[Found]:
+    """Province names (capitalised as names are) in ``text[start:end]``."""
+    rx, canon = _province_regex()
+    out = []
+    for m in rx.finditer(text, start, len(text) if end is None else end):
+        if m.group(0)[0].isupper():
+            out.append(Found(m.start(), m.end(), canon.get(fold_key(m.group(0)), m.group(0))))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _org_regex() -> re.Pattern[str]:
+    voc = vocabulary()
+    rx_prov, _ = _province_regex()
+    place = rf"(?:\s+(?:tỉnh|thành phố|TP\.?|huyện|thị xã)\s+(?:{rx_prov.pattern})|\s+(?:{rx_prov.pattern}))?"
+    body = _alternation(list(voc.bodies))
+    dept = rf"{phrase_pattern(voc.department_head)}\s+(?:{_alternation(list(voc.departments))})"
+    return re.compile(rf"(?<![\w/-])(?:{dept}|{body}){place}(?!\w)", re.IGNORECASE)
+
+
+def find_orgs(text: str, start: int = 0, end: int | None = None) -> list[Found]:
+    """Issuing bodies in ``text[start:end]``; the value is the text with spaces squeezed."""
+    out = []
+    for m in _org_regex().finditer(text, start, len(text) if end is None else end):
+        if not m.group(0)[0].isupper():
+            continue  # "các sở, ngành" is not a body
+        out.append(Found(m.start(), m.end(), canonical_org(m.group(0))))
+    return out
+
+
+def canonical_org(raw: str) -> str:
+    """Readable form of an organisation name: spaces squeezed, all-caps headers re-cased."""
+    s = re.sub(r"\s+", " ", raw).strip()
+    if s.isupper() and len(s) > 4:
+        s = recase(s)
+    return s
+
+
+def recase(upper: str) -> str:
+    """Re-case an all-caps name ("SỞ KHOA HỌC VÀ CÔNG NGHỆ" -> "Sở Khoa học và Công nghệ")."""
+    voc = vocabulary()
+    known = list(voc.bodies) + [f"{voc.department_head} {d}" for d in voc.departments]
+    known += [p.name for p in voc.provinces]
+    s = upper.lower()
+    s = s[:1].upper() + s[1:]
+    for name in sorted(known, key=len, reverse=True):
+        s = re.sub(phrase_pattern(name), name, s, flags=re.IGNORECASE)
+    return s
+
+
+@lru_cache(maxsize=1)
+def kind_regex() -> re.Pattern[str]:
+    """Any document kind word (longest first)."""
+    names = [k.name for k in vocabulary().kinds] + [a for k in vocabulary().kinds for a in k.aliases]
+    return re.compile(rf"(?<!\w)(?:{_alternation(names)})(?!\w)", re.IGNORECASE)
+
+
+def canonical_kind(raw: str) -> str:
+    """The vocabulary name of a kind word, whatever its case ("KẾ HOẠCH" -> "Kế hoạch")."""
+    key = fold_key(raw)
+    for k in vocabulary().kinds:
+        if key in (fold_key(k.name), *(fold_key(a) for a in k.aliases)):
+            return k.name
+    return raw

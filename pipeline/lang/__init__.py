@@ -1,0 +1,145 @@
+"""Language vocabularies, stored as data files and validated when first loaded.
+
+Vietnamese vocabulary lives in ``pipeline/lang/vi/*.json``: document kinds and their symbols,
+issuing bodies, provinces, relation cues and quantity qualifiers. :func:`vocabulary` loads and
+checks them once; a malformed file raises :class:`~pipeline.errors.VocabularyError` naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import VocabularyError
+
+VI_DIR = Path(__file__).parent / "vi"
+
+
+def load_json(name: str, required: dict[str, type]) -> dict[str, Any]:
+    """Load ``vi/<name>`` and check that it has each required key with the given type."""
+    path = VI_DIR / name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise VocabularyError(f"{path}: cannot load: {exc}") from exc
+    if not isinstance(data, dict):
+        raise VocabularyError(f"{path}: top level must be an object")
+    for key, typ in required.items():
+        if not isinstance(data.get(key), typ):
+            raise VocabularyError(f"{path}: key {key!r} must be a {typ.__name__}")
+    return data
+
+
+def _strings(path: str, items: Any) -> list[str]:
+    if not isinstance(items, list) or not all(isinstance(s, str) and s.strip() for s in items):
+        raise VocabularyError(f"{VI_DIR / path}: expected a list of non-empty strings")
+    return list(items)
+
+
+def check_regexes(path: str, patterns: list[str]) -> list[re.Pattern[str]]:
+    """Compile each pattern, naming the file and pattern when one is invalid."""
+    out = []
+    for pat in patterns:
+        try:
+            out.append(re.compile(pat, re.IGNORECASE | re.MULTILINE))
+        except re.error as exc:
+            raise VocabularyError(f"{VI_DIR / path}: invalid pattern {pat!r}: {exc}") from exc
+    return out
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    symbols: tuple[str, ...]
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Province:
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """All Vietnamese vocabulary the extractors use."""
+
+    kinds: tuple[Kind, ...]
+    plan_kinds: tuple[str, ...]
+    provinces: tuple[Province, ...]
+    bodies: tuple[str, ...]
+    department_head: str
+    departments: tuple[str, ...]
+    signer_titles: tuple[str, ...]
+    abbreviations: dict[str, str]
+    relations: tuple[tuple[str, str], ...]
+    issuing_verbs: tuple[str, ...]
+    not_issuing: tuple[str, ...]
+    comparators: tuple[tuple[str, str], ...]
+
+    def kind_for_symbol(self, symbol: str) -> str | None:
+        """The document kind a number's kind code stands for ("KH" -> "Kế hoạch")."""
+        for kind in self.kinds:
+            if symbol in kind.symbols or symbol.upper() in (s.upper() for s in kind.symbols):
+                return kind.name
+        return None
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """Load and validate every Vietnamese vocabulary file (cached)."""
+    kinds_data = load_json("doc_kinds.json", {"kinds": list, "plan_kinds": list})
+    kinds = []
+    for item in kinds_data["kinds"]:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise VocabularyError(f"{VI_DIR / 'doc_kinds.json'}: every kind needs a 'name'")
+        symbols = _strings("doc_kinds.json", item["symbols"]) if item.get("symbols") else []
+        aliases = _strings("doc_kinds.json", item["aliases"]) if item.get("aliases") else []
+        kinds.append(Kind(item["name"], tuple(symbols), tuple(aliases)))
+    names = {k.name for k in kinds}
+    plan_kinds = tuple(_strings("doc_kinds.json", kinds_data["plan_kinds"]))
+    unknown = [k for k in plan_kinds if k not in names]
+    if unknown:
+        raise VocabularyError(f"{VI_DIR / 'doc_kinds.json'}: plan_kinds not among kinds: {unknown}")
+
+    prov_data = load_json("provinces.json", {"provinces": list})
+    provinces = []
+    for item in prov_data["provinces"]:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise VocabularyError(f"{VI_DIR / 'provinces.json'}: every province needs a 'name'")
+        provinces.append(Province(item["name"], tuple(_strings("provinces.json", item["aliases"])) if item.get("aliases") else ()))
+
+    org = load_json("organizations.json", {"bodies": list, "department_head": str, "departments": list,
+                                           "signer_titles": list, "abbreviations": dict})
+    rel = load_json("relations.json", {"relations": list, "issuing_verbs": list, "not_issuing": list})
+    relations = []
+    for item in rel["relations"]:
+        if not isinstance(item, dict) or not isinstance(item.get("cue"), str) or not isinstance(item.get("relation"), str):
+            raise VocabularyError(f"{VI_DIR / 'relations.json'}: every relation needs 'cue' and 'relation'")
+        relations.append((item["cue"], item["relation"]))
+    qual = load_json("qualifiers.json", {"comparators": list})
+    comparators = []
+    allowed = {"eq", "approx", "min", "max", "gt", "lt"}
+    for item in qual["comparators"]:
+        if not isinstance(item, dict) or item.get("comparator") not in allowed or not isinstance(item.get("phrase"), str):
+            raise VocabularyError(f"{VI_DIR / 'qualifiers.json'}: each entry needs 'phrase' and a comparator in {sorted(allowed)}")
+        comparators.append((item["phrase"], item["comparator"]))
+
+    return Vocabulary(
+        kinds=tuple(kinds),
+        plan_kinds=plan_kinds,
+        provinces=tuple(provinces),
+        bodies=tuple(_strings("organizations.json", org["bodies"])),
+        department_head=org["department_head"],
+        departments=tuple(_strings("organizations.json", org["departments"])),
+        signer_titles=tuple(_strings("organizations.json", org["signer_titles"])),
+        abbreviations=dict(org["abbreviations"]),
+        relations=tuple(relations),
+        issuing_verbs=tuple(_strings("relations.json", rel["issuing_verbs"])),
+        not_issuing=tuple(_strings("relations.json", rel["not_issuing"])),
+        comparators=tuple(comparators),
+    )

@@ -1,0 +1,58 @@
+"""Processing one file, as plain functions: bytes in, a validated record out.
+
+``process_bytes`` never raises for a bad input: reading problems become a ``failed`` record
+with a structured error, extractor crashes a ``partial`` one. Only a record that breaks the
+schema (a pipeline bug) raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from .errors import EmptyDocument, PipelineError
+from .extract import run_extractors
+from .model import SourceInfo
+from .normalize import build_document
+from .readers import read_bytes
+from .record import build_record, failure_record
+from .resolve import resolve
+from .schema import validate
+
+
+def source_info(data: bytes, filename: str, media_type: str | None = None, pages: int | None = None) -> SourceInfo:
+    return SourceInfo(filename=filename, sha256=hashlib.sha256(data).hexdigest(), media_type=media_type or "application/octet-stream",
+                      size=len(data), pages=pages)
+
+
+def process_bytes(data: bytes, filename: str) -> dict[str, Any]:
+    """Read, normalise, extract, resolve and validate one input file's bytes."""
+    try:
+        raw = read_bytes(data, filename)
+        source = source_info(data, filename, raw.media_type, len(raw.pages) if raw.paged else None)
+        doc = build_document(raw, source)
+        if not doc.text.strip():
+            raise EmptyDocument(f"{filename!r} holds no text after normalisation")
+    except PipelineError as exc:
+        record = failure_record(source_info(data, filename), [exc.to_dict()])
+        validate(record)
+        return record
+    results, errors = run_extractors(doc)
+    record = build_record(doc, resolve(doc, results), results, errors)
+    validate(record)
+    return record
+
+
+def process_path(path: Path) -> dict[str, Any]:
+    """Process one file on disk; unreadable files give a ``failed`` record too."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        record = failure_record(source_info(b"", path.name), [{
+            "code": "io_error", "stage": "read", "message": f"cannot read {path}: {exc}",
+            "exception": type(exc).__name__, "hint": "Check that the file exists and is readable.",
+        }])
+        validate(record)
+        return record
+    return process_bytes(data, path.name)

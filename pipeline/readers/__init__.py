@@ -1,0 +1,74 @@
+"""One reader per format, behind one format table.
+
+A reader is a function ``(data: bytes, filename: str) -> RawDocument``. Readers know nothing
+about extraction; they only turn bytes into page texts. :func:`detect_format` picks the
+format from the file's content first (magic bytes) and its name second, so a ``.pdf`` that
+is really HTML is read as HTML, and a file nobody can read gets :class:`UnsupportedFormat`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..errors import ReaderError, UnsupportedFormat
+from ..model import RawDocument
+from . import docx, html, pdf, text
+
+Reader = Callable[[bytes, str], RawDocument]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One row of the format table."""
+
+    name: str
+    media_type: str
+    suffixes: tuple[str, ...]
+    reader: Reader
+    sniff: Callable[[bytes], bool]
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("pdf", "application/pdf", (".pdf",), pdf.read, pdf.sniff),
+    Format(
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (".docx",),
+        docx.read,
+        docx.sniff,
+    ),
+    Format("html", "text/html", (".html", ".htm", ".xhtml"), html.read, html.sniff),
+    Format("text", "text/plain", (".txt", ".text", ".md"), text.read, text.sniff),
+)
+
+
+def detect_format(data: bytes, filename: str) -> Format:
+    """The table row for these bytes: content sniffing first, then the file-name suffix."""
+    for fmt in FORMATS:
+        if fmt.sniff(data):
+            return fmt
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    for fmt in FORMATS:
+        if suffix in fmt.suffixes and fmt.name == "text":
+            return fmt
+    raise UnsupportedFormat(f"unsupported file format for {filename!r} (suffix {suffix or 'none'!r})")
+
+
+def read_bytes(data: bytes, filename: str) -> RawDocument:
+    """Read ``data`` with the reader its format calls for.
+
+    Raises a :class:`ReaderError` subclass with a clear message when the file cannot be read.
+    """
+    fmt = detect_format(data, filename)
+    try:
+        raw = fmt.reader(data, filename)
+    except ReaderError:
+        raise
+    except Exception as exc:  # a third-party parser failing on a broken file
+        raise ReaderError(f"{fmt.name} reader could not read {filename!r}: {type(exc).__name__}: {exc}") from exc
+    raw.media_type = fmt.media_type
+    return raw
+
+
+__all__ = ["FORMATS", "Format", "Reader", "detect_format", "read_bytes"]

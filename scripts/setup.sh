@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Idempotent set-up: system packages the tests need, a virtualenv in .venv, and the project
+# installed (editable) with the pinned, tested constraint set. Re-running is cheap.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+# Fonts used to render PDF fixtures (tests) and the sample corpus.
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing fonts-dejavu-core" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq >/dev/null && $SUDO apt-get install -y -qq fonts-dejavu-core >/dev/null || \
+    echo "setup: could not install fonts-dejavu-core; PDF fixture tests will be skipped" >&2
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "setup: creating $VENV" >&2
+  "$PY" -m venv "$VENV"
+fi
+
+stamp="$VENV/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing dependencies (pinned by constraints.txt)" >&2
+  "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+  "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[test]"
+  rm -f "$VENV"/.installed-*
+  touch "$stamp"
+fi
