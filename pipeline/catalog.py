@@ -10,10 +10,11 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-from .schema import CATALOG_ENTRY_SCHEMA, SCHEMA_VERSION, validate
+from .schema import CATALOG_ENTRY_SCHEMA, validate
 from .storage import write_text_atomic
 
 CATALOG_NAME = "catalog.jsonl"
+CATALOG_VERSION = "1.0.0"
 
 
 def catalog_entry(record: dict[str, Any], record_path: str) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def catalog_entry(record: dict[str, Any], record_path: str) -> dict[str, Any]:
     doc = record["document"]
     period = record.get("period")
     entry = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": CATALOG_VERSION,
         "record_id": record["record_id"],
         "filename": record["source"]["filename"],
         "record_path": record_path,

@@ -5,6 +5,7 @@
   are merged (the first mention is kept, missing date or issuer filled from later ones).
 * The period is the one stated with the plan (its title or issuing sentence), else the most
   frequent "giai đoạn" range; the duration prefers one labelled "Thời gian/Thời hạn".
+* Targets without a deadline of their own take the end year of the plan's period.
 * The province comes from the issuer's name, then the header, then the most cited province.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 from .extract.dates import DateFacts
 from .extract.entities import find_provinces
 from .model import Document
-from .values import Duration, Field, Period, PlanCandidate, Reference
+from .values import Duration, Field, Period, PlanCandidate, Reference, Target
 
 DOCUMENT_FIELDS = ("kind", "number", "issued_on", "issuer", "province", "title")
 
@@ -34,6 +35,7 @@ class Resolved:
     references: list[Reference]
     period: Period | None
     duration: Duration | None
+    targets: list[Target]
 
 
 def resolve_document(doc: Document, candidates: list[PlanCandidate]) -> tuple[dict[str, Field], tuple[int, int] | None]:
@@ -100,6 +102,14 @@ def resolve_duration(durations: list[Duration]) -> Duration | None:
     return (labelled or durations or [None])[0]
 
 
+def resolve_targets(targets: list[Target], period: Period | None) -> list[Target]:
+    """Targets with no deadline of their own are due at the end of the plan's period."""
+    if period is None:
+        return targets
+    return [t if t.year is not None else Target(period.end_year, t.value, t.value_max, t.unit, t.comparator,
+                                                 t.indicator, t.evidence) for t in targets]
+
+
 def resolve(doc: Document, results: dict[str, Any]) -> Resolved:
     document, span = resolve_document(doc, results.get("document") or [])
     number = document.get("number")
@@ -107,4 +117,5 @@ def resolve(doc: Document, results: dict[str, Any]) -> Resolved:
     facts: DateFacts | None = results.get("dates")
     period = resolve_period(doc, facts.periods, span) if facts else None
     duration = resolve_duration(facts.durations) if facts else None
-    return Resolved(document, span, refs, period, duration)
+    targets = resolve_targets(results.get("targets") or [], period)
+    return Resolved(document, span, refs, period, duration, targets)

@@ -19,7 +19,9 @@ from .errors import SchemaValidationError
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 RECORD_SCHEMA = "plan-record.schema.json"
 CATALOG_ENTRY_SCHEMA = "catalog-entry.schema.json"
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
+#: Every record schema version ever published, so older records stay readable and checkable.
+RECORD_SCHEMAS = {"1.0.0": "plan-record-1.0.0.schema.json", SCHEMA_VERSION: RECORD_SCHEMA}
 
 
 @lru_cache(maxsize=None)
@@ -48,11 +50,20 @@ def iter_evidence(node: Any, path: str = "$") -> Iterator[tuple[str, dict[str, A
             yield from iter_evidence(value, f"{path}[{i}]")
 
 
-def problems(record: dict[str, Any], schema: str = RECORD_SCHEMA) -> list[str]:
-    """Human-readable violations: JSON path and message, empty when the record is valid."""
+def record_schema_for(record: dict[str, Any]) -> str:
+    """The schema file of the version a record declares (the current one if it declares none known)."""
+    return RECORD_SCHEMAS.get(str(record.get("schema_version")), RECORD_SCHEMA)
+
+
+def problems(record: dict[str, Any], schema: str | None = None) -> list[str]:
+    """Human-readable violations: JSON path and message, empty when the record is valid.
+
+    Records are checked against the schema of the version they declare.
+    """
+    schema = schema or record_schema_for(record)
     out = [f"{'$' + ''.join(f'[{p}]' if isinstance(p, int) else f'.{p}' for p in err.absolute_path)}: {err.message}"
            for err in validator(schema).iter_errors(record)]
-    if schema == RECORD_SCHEMA:
+    if schema in RECORD_SCHEMAS.values():
         text = record.get("text") or ""
         for path, ev in iter_evidence(record):
             try:
@@ -64,7 +75,7 @@ def problems(record: dict[str, Any], schema: str = RECORD_SCHEMA) -> list[str]:
     return out
 
 
-def validate(record: dict[str, Any], schema: str = RECORD_SCHEMA) -> None:
+def validate(record: dict[str, Any], schema: str | None = None) -> None:
     """Raise :class:`SchemaValidationError` listing every violation."""
     found = problems(record, schema)
     if found:

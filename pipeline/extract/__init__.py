@@ -59,4 +59,16 @@ def run_extractors(doc: Document) -> tuple[dict[str, Any], list[dict[str, str]]]
 
 
 # Import the extractor modules so they register themselves.
-from . import dates, document, movement, references  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    abbreviations,
+    criteria,
+    dates,
+    document,
+    movement,
+    organisation,
+    references,
+    rewards,
+    schedule,
+    sections,
+    targets,
+)

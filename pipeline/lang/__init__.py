@@ -80,6 +80,20 @@ class Vocabulary:
     issuing_verbs: tuple[str, ...]
     not_issuing: tuple[str, ...]
     comparators: tuple[tuple[str, str], ...]
+    section_kinds: dict[str, tuple[re.Pattern[str], ...]]
+    applies_to: tuple[tuple[re.Pattern[str], str], ...]
+    awards: tuple[str, ...]
+    occasions: tuple[tuple[re.Pattern[str], str], ...]
+    units: tuple[str, ...]
+    time_words: tuple[str, ...]
+    not_before: tuple[str, ...]
+
+    def section_kind(self, title: str) -> str | None:
+        """What a heading opens ("III. TIÊU CHÍ THI ĐUA" -> "criteria"), or None."""
+        for kind, patterns in self.section_kinds.items():
+            if any(p.search(title) for p in patterns):
+                return kind
+        return None
 
     def kind_for_symbol(self, symbol: str) -> str | None:
         """The document kind a number's kind code stands for ("KH" -> "Kế hoạch")."""
@@ -87,6 +101,15 @@ class Vocabulary:
             if symbol in kind.symbols or symbol.upper() in (s.upper() for s in kind.symbols):
                 return kind.name
         return None
+
+
+def _pattern_values(path: str, items: Any, allowed: set[str]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or item.get("value") not in allowed or not isinstance(item.get("pattern"), str):
+            raise VocabularyError(f"{VI_DIR / path}: each entry needs 'pattern' and a 'value' in {sorted(allowed)}")
+        out.append((check_regexes(path, [item["pattern"]])[0], item["value"]))
+    return tuple(out)
 
 
 @lru_cache(maxsize=1)
@@ -129,7 +152,24 @@ def vocabulary() -> Vocabulary:
             raise VocabularyError(f"{VI_DIR / 'qualifiers.json'}: each entry needs 'phrase' and a comparator in {sorted(allowed)}")
         comparators.append((item["phrase"], item["comparator"]))
 
+    heads = load_json("headings.json", {"sections": dict, "applies_to": list})
+    section_kinds = {}
+    for kind, pats in heads["sections"].items():
+        section_kinds[kind] = tuple(check_regexes("headings.json", _strings("headings.json", pats)))
+    applies_to = _pattern_values("headings.json", heads["applies_to"], {"any", "collective", "individual"})
+    rew = load_json("rewards.json", {"awards": list, "occasions": list})
+    occasions = _pattern_values("rewards.json", rew["occasions"], {"annual", "interim", "final", "other"})
+
+    units = load_json("units.json", {"units": list, "time_words": list, "not_before": list})
+
     return Vocabulary(
+        units=tuple(sorted(_strings("units.json", units["units"]), key=len, reverse=True)),
+        time_words=tuple(_strings("units.json", units["time_words"])),
+        not_before=tuple(_strings("units.json", units["not_before"])),
+        section_kinds=section_kinds,
+        applies_to=applies_to,
+        awards=tuple(sorted(_strings("rewards.json", rew["awards"]), key=len, reverse=True)),
+        occasions=occasions,
         kinds=tuple(kinds),
         plan_kinds=plan_kinds,
         provinces=tuple(provinces),

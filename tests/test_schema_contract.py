@@ -1,0 +1,72 @@
+"""``schemas/`` is the contract: the schemas are valid, and the code produces exactly what they describe."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from helpers import make_doc, record_for
+from pipeline.catalog import catalog_entry
+from pipeline.errors import ReaderError
+from pipeline.process import source_info
+from pipeline.record import failure_record
+from pipeline.schema import CATALOG_ENTRY_SCHEMA, RECORD_SCHEMA, SCHEMA_DIR, SCHEMA_VERSION, problems
+
+SAMPLE = ("Thực hiện Kế hoạch số 272/KH-UBND ngày 20/8/2021 của UBND tỉnh, ngày 14/9/2021 Sở Khoa học và Công nghệ "
+          "đã ban hành Kế hoạch số 1555/KH-SKHCN về phong trào thi đua “Đổi mới” giai đoạn 2021 - 2025. "
+          "Thời hạn thi đua: Từ tháng 9/2021 đến hết tháng 12/2025.")
+
+
+@pytest.mark.parametrize("name", [RECORD_SCHEMA, CATALOG_ENTRY_SCHEMA])
+def test_schemas_are_valid_2020_12(name: str) -> None:
+    schema = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"].endswith("/" + SCHEMA_VERSION)
+
+
+def test_record_keys_match_schema_exactly() -> None:
+    schema = json.loads((SCHEMA_DIR / RECORD_SCHEMA).read_text(encoding="utf-8"))
+    record = record_for(SAMPLE)
+    assert set(record) == set(schema["required"]) == set(schema["properties"])
+    assert record["schema_version"] == schema["properties"]["schema_version"]["const"]
+    for key in ("document", "source"):
+        assert set(record[key]) == set(schema["properties"][key]["required"])
+    for ref in record["references"]:
+        assert set(ref) == set(schema["properties"]["references"]["items"]["required"])
+    assert problems(record) == []
+
+
+def test_failure_record_is_valid() -> None:
+    err = ReaderError("broken").to_dict()
+    record = failure_record(source_info(b"xx", "a.pdf"), [err])
+    assert problems(record) == []
+    assert record["status"] == "failed" and record["text"] is None
+
+
+def test_catalog_entry_is_valid() -> None:
+    record = record_for(SAMPLE)
+    entry = catalog_entry(record, "records/x.json")
+    assert problems(entry, CATALOG_ENTRY_SCHEMA) == []
+    assert entry["number"] == "1555/KH-SKHCN" and entry["period"] == "2021-2025"
+
+
+def test_validation_catches_a_wrong_quote_and_a_bad_date() -> None:
+    record = record_for(SAMPLE)
+    record["references"][0]["evidence"]["quote"] = "sai"
+    record["document"]["issued_on"] = "14/9/2021"
+    found = problems(record)
+    assert any("references[0].evidence" in p and "quote" in p for p in found)
+    assert any("document.issued_on" in p for p in found)
+
+
+def test_unknown_keys_are_rejected() -> None:
+    record = record_for(SAMPLE)
+    record["surprise"] = 1
+    assert any("surprise" in p for p in problems(record))
+
+
+def test_make_doc_helper_roundtrip() -> None:
+    assert make_doc("  a  ").text == "a"
