@@ -33,6 +33,35 @@ def _cmd_process(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from .evaluate import below, evaluate, format_report, load_records
+
+    gold_files = sorted(args.gold.glob("*.json"))
+    if not gold_files:
+        print(f"error: no gold files (*.json) in {args.gold}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        records_dir = args.records
+        if args.inputs:
+            from .batch import process_local
+
+            process_local(args.inputs, Path(tmp))
+            records_dir = Path(tmp)
+        result = evaluate(gold_files, load_records(records_dir))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(format_report(result, verbose=not args.quiet))
+    if args.min_f1 is not None:
+        failing = below(result, args.min_f1)
+        if failing:
+            print(f"FAILED: below {args.min_f1}: " + "; ".join(failing), file=sys.stderr)
+            return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Vietnamese plan documents to grounded JSON records.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -44,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="concurrent documents with --engine prefect")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_cmd_process)
+
+    e = sub.add_parser("eval", help="score records against gold annotations (per family P/R/F1 and every miss)")
+    e.add_argument("gold", type=Path, help="folder of gold JSON files")
+    e.add_argument("records", type=Path, nargs="?", default=DEFAULT_OUT, help="folder of records (default: outputs/)")
+    e.add_argument("--inputs", type=Path, nargs="+", help="process these inputs first (into a temporary folder) and score them")
+    e.add_argument("--json", action="store_true", help="print the full result as JSON")
+    e.add_argument("--quiet", action="store_true", help="scores only, no list of misses")
+    e.add_argument("--min-f1", type=float, help="exit with status 1 if a family scores below this F1")
+    e.set_defaults(func=_cmd_eval)
     return parser
 
 

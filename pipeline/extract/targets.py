@@ -30,7 +30,10 @@ DEADLINE = re.compile(r"(?:đến|tới|trong|vào|hết|cuối)\s+năm\s+((?:19
 CUE = re.compile(r"phấn đấu|chỉ tiêu|(?:đến|tới)\s+năm\s+(?:19|20)\d{2}", re.IGNORECASE)
 PERIOD_END = re.compile(r"giai đoạn\s+(?:19|20)\d{2}\s*[-–—]\s*((?:19|20)\d{2})", re.IGNORECASE)
 RANGE_TAIL = re.compile(r"\s*(?:[-–]|đến|tới)\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(\s?%)?")
-INDICATOR_STOP = re.compile(r"[,;.:()\n]|\s+(?:với|trong đó|gồm|bao gồm)\s+|\s+và\s+(?=(?:\S+\s+){0,2}\d)|\s+[-–]\s+(?=\d)")
+INDICATOR_STOP = re.compile(
+    r"(?<!\d),|,(?!\d)|[;:()\n]|\.(?!\d)|\s+(?:với|trong đó|gồm|bao gồm)\s+|(?<!\w)và\s+(?=(?:\S+\s+){0,4}\d)|\s+[-–]\s+(?=\d)"
+)
+LEAD_STOP = re.compile(r"[,;:()\n]|\.(?!\d)|(?<!\w)(?:và|có|là|đạt|phấn đấu|đến năm \d{4}|năm \d{4})\s", re.IGNORECASE)
 SENTENCE = re.compile(r"[^\n]+?(?:\.(?=\s)|$)", re.MULTILINE)
 
 
@@ -89,6 +92,14 @@ def _is_candidate(text: str, m: Mention) -> bool:
     return not (m.label == "NUMBER" and time_rx.match(text, m.end))
 
 
+def _lead_indicator(text: str, start: int, pos: int) -> str | None:
+    """What a number with nothing after it measures: the words just before it ("tăng trưởng")."""
+    stops = list(LEAD_STOP.finditer(text, start, pos))
+    lead_start = stops[-1].end() if stops else start
+    words = text[lead_start:pos].split()
+    return " ".join(words[-6:]) or None
+
+
 def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, int]]) -> list[Target]:
     text = doc.text
     qual_rx, unit_rx, _, _ = _patterns()
@@ -113,9 +124,11 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
         stop = INDICATOR_STOP.search(text, ind_start, end)
         ind_end = stop.start() if stop else end
         indicator = re.sub(r"\s+", " ", text[ind_start:ind_end]).strip() or None
+        q = qual_rx.search(text, max(start, m.start - 20), m.start)
+        if not indicator:
+            indicator = _lead_indicator(text, start, q.start(1) if q else m.start)
         if not indicator and unit == "count":
             continue  # a bare number counts nothing
-        q = qual_rx.search(text, max(start, m.start - 20), m.start)
         comparator = _comparator(q.group(1)) if q else "eq"
         tail = re.match(r"\s*trở lên", text[num_end:ind_end + 10])
         if tail:

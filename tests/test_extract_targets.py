@@ -1,0 +1,48 @@
+"""Case table for targets: deadline year, value, range, unit, comparator and indicator."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import assert_grounded, record_for
+
+
+def targets(text: str) -> list[tuple]:
+    record = record_for(text)
+    assert_grounded(record)
+    return [(t["year"], t["value"], t["value_max"], t["unit"], t["comparator"], t["indicator"]) for t in record["targets"]]
+
+
+CASES = [
+    ("several-in-one-sentence",
+     "Chương trình phấn đấu đến năm 2025 có 400 hợp tác xã, với 14.000 thành viên; 01 liên hiệp hợp tác xã, với 04 hợp tác xã thành viên.",
+     [(2025, 400, None, "count", "eq", "hợp tác xã"), (2025, 14000, None, "count", "eq", "thành viên"),
+      (2025, 1, None, "count", "eq", "liên hiệp hợp tác xã"), (2025, 4, None, "count", "eq", "hợp tác xã thành viên")]),
+    ("range", "Đến năm 2030 phấn đấu có 02 liên hiệp hợp tác xã, với 08 - 10 hợp tác xã thành viên.",
+     [(2030, 2, None, "count", "eq", "liên hiệp hợp tác xã"), (2030, 8, 10, "count", "eq", "hợp tác xã thành viên")]),
+    ("qualifiers",
+     "Đến năm 2045 phấn đấu thu hút tối thiểu 20% dân số tham gia; có trên 90% tổ chức hoạt động hiệu quả; "
+     "phát triển khoảng 200 hợp tác xã; không quá 5% hộ nghèo; dưới 3% lao động thất nghiệp.",
+     [(2045, 20, None, "percent", "min", "dân số tham gia"), (2045, 90, None, "percent", "gt", "tổ chức hoạt động hiệu quả"),
+      (2045, 200, None, "count", "approx", "hợp tác xã"), (2045, 5, None, "percent", "max", "hộ nghèo"),
+      (2045, 3, None, "percent", "lt", "lao động thất nghiệp")]),
+    ("name-number-is-not-a-target",
+     "Đến năm 2030 có ít nhất 01 tổ chức kinh tế tập thể nằm trong xếp hạng 100 hợp tác xã tiêu biểu toàn quốc.",
+     [(2030, 1, None, "count", "min", "tổ chức kinh tế tập thể nằm trong xếp hạng 100 hợp tác xã tiêu biểu toàn quốc")]),
+    ("stated-units-and-decimals",
+     "Phấn đấu đến năm 2026 trồng mới khoảng 1.200 ha rừng, huy động 150 tỷ đồng và tăng trưởng không dưới 6,5%.",
+     [(2026, 1200, None, "ha", "approx", "rừng"), (2026, 150, None, "tỷ đồng", "eq", "huy động"),
+      (2026, 6.5, None, "percent", "min", "tăng trưởng")]),
+    ("period-end-when-no-deadline",
+     "Kế hoạch giai đoạn 2021 - 2025.\n\nChỉ tiêu: phấn đấu 100% cơ quan, đơn vị triển khai phong trào.",
+     [(2025, 100, None, "percent", "eq", "cơ quan")]),
+    ("durations-and-labels-are-not-targets",
+     "Phấn đấu đến năm 2025 sơ kết 6 tháng một lần.\n2. Phấn đấu hoàn thành nhiệm vụ (1) đúng hạn.",
+     []),
+    ("no-target-statement", "Ban Chấp hành yêu cầu triển khai 5 nhiệm vụ, giải pháp chính.", []),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", CASES, ids=[c[0] for c in CASES])
+def test_targets(name: str, text: str, expected: list[tuple]) -> None:
+    assert targets(text) == expected
