@@ -67,3 +67,17 @@ class SchemaValidationError(PipelineError):
     code = "schema_invalid"
     stage = "validate"
     hint = "This is a bug in the pipeline: the record it built breaks the contract."
+
+
+class EncryptedDocument(ReaderError):
+    """The file is password-protected, so its text cannot be read."""
+
+    code = "encrypted"
+    hint = "Ask the publisher for an unprotected copy, or remove the password and resubmit."
+
+
+class LegacyEncoding(ReaderError):
+    """The text is in a pre-Unicode Vietnamese font encoding (TCVN3/ABC, VNI)."""
+
+    code = "legacy_encoding"
+    hint = "Convert the document to Unicode (e.g. UniKey's converter, TCVN3/VNI -> Unicode) and resubmit."
