@@ -41,12 +41,13 @@ def build_record(doc: Document, resolved: Resolved, results: dict[str, Any], err
         "dates": [d.to_dict() for d in facts.dates] if facts else [],
         "movement": _fields(movement, ("name", "slogan")) if movement else None,
         "targets": [t.to_dict() for t in resolved.targets],
+        "reward_quotas": [q.to_dict() for q in resolved.reward_quotas],
         **{key: [item.to_dict() for item in results.get(key) or []] for key in LIST_FAMILIES},
     }
 
 
 #: Fact families recorded as they are extracted, as lists of items with evidence.
-LIST_FAMILIES = ("criteria", "reward_quotas", "schedule", "participants", "responsibilities", "abbreviations", "sections")
+LIST_FAMILIES = ("criteria", "schedule", "participants", "responsibilities", "abbreviations", "sections")
 
 
 def failure_record(source: SourceInfo, errors: list[dict[str, str]], warnings: list[str] | None = None) -> dict[str, Any]:
@@ -67,5 +68,6 @@ def failure_record(source: SourceInfo, errors: list[dict[str, str]], warnings: l
         "dates": [],
         "movement": None,
         "targets": [],
+        "reward_quotas": [],
         **{key: [] for key in LIST_FAMILIES},
     }

@@ -5,6 +5,7 @@
   are merged (the first mention is kept, missing date or issuer filled from later ones).
 * The period is the one stated with the plan (its title or issuing sentence), else the most
   frequent "giai đoạn" range; the duration prefers one labelled "Thời gian/Thời hạn".
+* A final-review reward quota without a year is for the period's last year.
 * Targets without a deadline of their own take the end year of the plan's period.
 * The province comes from the issuer's name, then the header, then the most cited province.
 """
@@ -13,13 +14,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .extract.dates import DateFacts
 from .extract.entities import find_provinces
 from .model import Document
-from .values import Duration, Field, Period, PlanCandidate, Reference, Target
+from .values import Duration, Field, Period, PlanCandidate, Reference, RewardQuota, Target
 
 DOCUMENT_FIELDS = ("kind", "number", "issued_on", "issuer", "province", "title")
 
@@ -36,6 +37,7 @@ class Resolved:
     period: Period | None
     duration: Duration | None
     targets: list[Target]
+    reward_quotas: list[RewardQuota]
 
 
 def resolve_document(doc: Document, candidates: list[PlanCandidate]) -> tuple[dict[str, Field], tuple[int, int] | None]:
@@ -110,6 +112,13 @@ def resolve_targets(targets: list[Target], period: Period | None) -> list[Target
                                                  t.indicator, t.evidence) for t in targets]
 
 
+def resolve_quotas(quotas: list[RewardQuota], period: Period | None) -> list[RewardQuota]:
+    """A final review ("tổng kết") with no year stated is held in the period's last year."""
+    if period is None:
+        return quotas
+    return [replace(q, year=period.end_year) if q.occasion == "final" and q.year is None else q for q in quotas]
+
+
 def resolve(doc: Document, results: dict[str, Any]) -> Resolved:
     document, span = resolve_document(doc, results.get("document") or [])
     number = document.get("number")
@@ -118,4 +127,5 @@ def resolve(doc: Document, results: dict[str, Any]) -> Resolved:
     period = resolve_period(doc, facts.periods, span) if facts else None
     duration = resolve_duration(facts.durations) if facts else None
     targets = resolve_targets(results.get("targets") or [], period)
-    return Resolved(document, span, refs, period, duration, targets)
+    quotas = resolve_quotas(results.get("reward_quotas") or [], period)
+    return Resolved(document, span, refs, period, duration, targets, quotas)

@@ -157,9 +157,11 @@ def test_pdf_image_only_needs_ocr(tmp_path: Path) -> None:
 
 
 @fx.needs_font
-def test_pdf_legacy_encoding_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sample_chars", [10, 10**9], ids=["early-check", "final-check"])
+def test_pdf_legacy_encoding_refused(sample_chars: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_reader, "LEGACY_SAMPLE_CHARS", sample_chars)
     with pytest.raises(LegacyEncoding, match="TCVN3"):
-        read_file(fx.render_pdf(TCVN3_SAMPLE, tmp_path / "tcvn3.pdf"))
+        read_file(fx.render_pdf(TCVN3_SAMPLE + "\f" + TCVN3_SAMPLE, tmp_path / "tcvn3.pdf"))
 
 
 # --------------------------------------------------------------------------- DOCX
@@ -395,6 +397,9 @@ CHROME_CASES = [
     ("Thân bài\nBạn đã không sử dụng Site, Bấm vào đây để duy trì trạng thái đăng nhập. Thời gian chờ: 60 giây",
      "Thân bài"),
     ("Thân bài\nTổng số điểm của bài viết là: 0 trong 0 đánh giá\nClick để đánh giá bài viết\nHết", "Thân bài\nHết"),
+    ("Trang chủ » Tin tức - Sự kiện » Hoạt động của Sở\nThân bài", "Thân bài"),
+    ("Trang chủ | Giới thiệu | Tin tức | Văn bản | Liên hệ\nCỡ chữ: A- A A+ | In bài | Gửi email\nThân bài", "Thân bài"),
+    ("Thân bài\nChia sẻ: Facebook | Zalo\nHết", "Thân bài\nHết"),
     ("Thân bài\nThống kê truy cập\nHôm nay : 43\nHôm qua : 122", "Thân bài"),
     ("Thân bài\n\nTIN TỨC KHÁC\n  • Triển khai Nghị định số 10/2024/NĐ-CP (01/02/2024)", "Thân bài\n"),
     ("Thân bài\nTin tức khác cùng chuyên mục\n• Trồng hoa cúc vàng vụ Tết", "Thân bài"),
@@ -409,6 +414,9 @@ CHROME_CASES = [
     ("Số lượt đọc tài liệu tăng 20% so với năm trước", None),
     ("Các đơn vị tăng tương phản màu khi thiết kế áp phích", None),
     ("Tải về máy các biểu mẫu kèm theo", None),
+    ("Chia sẻ: kinh nghiệm xây dựng mô hình hợp tác xã kiểu mới", None),
+    ("Trang chủ của Sở được cập nhật thường xuyên", None),
+    ("Ngày đăng: 20/4/2022 | Xem với cỡ chữ: A- A+ | Lượt xem: 2.341", None),
     # a tail marker before any body text does not swallow the document
     ("Tin tức khác\nThân bài", None),
 ]
@@ -488,6 +496,17 @@ def test_realdocs(path: Path | None) -> None:
     text = nfc("\n".join(raw.pages))
     assert _has_vietnamese(text), f"{path.name}: no Vietnamese letters in {text[:200]!r}"
     assert raw.paged is (path.suffix == ".pdf")
+
+
+def test_realdocs_unicode_transcripts_kept_exactly() -> None:
+    """The Unicode transcripts of legacy documents: no chrome or legacy-encoding false alarms."""
+    transcripts = sorted(REALDOCS.glob("*.GROUNDTRUTH*.txt")) if REALDOCS.is_dir() else []
+    if not transcripts:
+        pytest.skip(f"no transcripts in {REALDOCS}")
+    for path in transcripts:
+        data = path.read_bytes()
+        expected = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+        assert read_bytes(data, path.name).pages == [expected], path.name
 
 
 def test_realdocs_legacy_word_is_unsupported() -> None:

@@ -8,23 +8,41 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from helpers import make_doc, record_for
-from pipeline.catalog import catalog_entry
+from pipeline.catalog import CATALOG_VERSION, catalog_entry
 from pipeline.errors import ReaderError
 from pipeline.process import source_info
 from pipeline.record import failure_record
-from pipeline.schema import CATALOG_ENTRY_SCHEMA, RECORD_SCHEMA, SCHEMA_DIR, SCHEMA_VERSION, problems
+from pipeline.schema import CATALOG_ENTRY_SCHEMA, RECORD_SCHEMA, RECORD_SCHEMAS, SCHEMA_DIR, SCHEMA_VERSION, problems
 
 SAMPLE = ("Thực hiện Kế hoạch số 272/KH-UBND ngày 20/8/2021 của UBND tỉnh, ngày 14/9/2021 Sở Khoa học và Công nghệ "
           "đã ban hành Kế hoạch số 1555/KH-SKHCN về phong trào thi đua “Đổi mới” giai đoạn 2021 - 2025. "
           "Thời hạn thi đua: Từ tháng 9/2021 đến hết tháng 12/2025.")
 
 
-@pytest.mark.parametrize("name", [RECORD_SCHEMA, CATALOG_ENTRY_SCHEMA])
-def test_schemas_are_valid_2020_12(name: str) -> None:
+SCHEMAS = [(name, version) for version, name in RECORD_SCHEMAS.items()] + [(CATALOG_ENTRY_SCHEMA, CATALOG_VERSION)]
+
+
+@pytest.mark.parametrize("name,version", SCHEMAS)
+def test_schemas_are_valid_2020_12(name: str, version: str) -> None:
     schema = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"].endswith("/" + SCHEMA_VERSION)
+    assert schema["$id"].endswith("/" + version)
+    assert schema["properties"]["schema_version"]["const"] == version
+
+
+def test_every_schema_file_is_published() -> None:
+    on_disk = {p.name for p in SCHEMA_DIR.glob("*.json")}
+    assert on_disk == set(RECORD_SCHEMAS.values()) | {CATALOG_ENTRY_SCHEMA}
+
+
+def test_old_records_stay_readable() -> None:
+    """A 1.0.0 record (without the content families) still validates against its own schema."""
+    record = record_for(SAMPLE)
+    old = {k: v for k, v in record.items() if k in json.loads((SCHEMA_DIR / RECORD_SCHEMAS["1.0.0"]).read_text())["properties"]}
+    old["schema_version"] = "1.0.0"
+    assert problems(old) == []
+    assert problems({**old, "schema_version": SCHEMA_VERSION})  # the current schema wants the new families
 
 
 def test_record_keys_match_schema_exactly() -> None:

@@ -1,74 +1,154 @@
 """Reward quotas: how many collectives and individuals get which award, on which occasion.
 
-"Khen thưởng hàng năm: 02 tập thể và 04 cá nhân" is one quota; "Khen thưởng sơ kết (2023)
-và tổng kết (2025): Mỗi đợt 03 tập thể, 06 cá nhân" is two. The award and who grants it come
-from the line or, failing that, from the enclosing heading ("1. Giấy khen của Giám đốc Sở").
+A quota is a count group ("02 tập thể và 04 cá nhân", "03 tập thể", "01 tập thể, 02 cá nhân")
+read with the clause that leads to it. One block (a list item or paragraph) often holds
+several: "Khen thưởng sơ kết (2023) và tổng kết (2025): Mỗi đợt 03 tập thể, 06 cá nhân" is two
+quotas (two occasions), "... tặng Giấy khen cho 04 tập thể, 07 cá nhân và lựa chọn đề nghị Chủ
+tịch UBND tỉnh tặng Bằng khen cho 01 tập thể, 02 cá nhân" is two (two awards). What a clause
+does not say is inherited: from the previous clause of the block, then from the enclosing
+headings ("1. Giấy khen của Giám đốc Sở"), then, for the occasion, from the document's preamble
+("hướng dẫn ... khen thưởng tổng kết phong trào").
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..lang import vocabulary
 from ..model import Document
-from ..recognize import parse_vn_number
 from ..values import RewardQuota
 from . import register
 from .entities import phrase_pattern
 from .sections import enclosing, sections_of
+from .tables import tables_of
 
-COUNT = r"(\d{{1,4}})\s+(?:{what})"
-COLLECTIVES = re.compile(COUNT.format(what=r"tập thể|đơn vị|tổ chức"), re.IGNORECASE)
-INDIVIDUALS = re.compile(COUNT.format(what=r"cá nhân|người"), re.IGNORECASE)
-YEAR_AFTER = re.compile(r"\s*(?:\(\s*(?:năm\s+)?((?:19|20)\d{2})\s*\)|năm\s+((?:19|20)\d{2}))")
+COUNTS = re.compile(
+    r"(?<![\d/.,])(?:(?P<col>\d{1,4})\s+(?:tập thể|đơn vị)(?:\s*(?:,|và)\s*(?P<ind>\d{1,4})\s+cá nhân)?"
+    r"|(?P<ind_only>\d{1,4})\s+cá nhân)(?!\w)",
+    re.IGNORECASE,
+)
+YEAR_IN = re.compile(r"\(\s*(?:năm\s+|tháng\s+\d{1,2}\s*/\s*)?((?:19|20)\d{2})\s*\)|(?:vào\s+)?năm\s+((?:19|20)\d{2})|"
+                     r"giai đoạn\s+(?:19|20)\d{2}\s*[-–]\s*((?:19|20)\d{2})", re.IGNORECASE)
+REWARD_CONTEXT = re.compile(r"khen|thưởng|tặng", re.IGNORECASE)
+PREAMBLE_OCCASION = re.compile(r"khen thưởng\s+(?:\S+\s+){0,2}?(tổng kết|sơ kết)", re.IGNORECASE)
 
 
-def _award(text: str) -> tuple[str, str | None] | None:
-    """The award named in ``text`` and who grants it ("Giấy khen của Giám đốc Sở")."""
+@dataclass
+class _Award:
+    award: str | None
+    granted_by: str | None
+
+
+def _award_rx() -> re.Pattern[str]:
     awards = vocabulary().awards
-    rx = re.compile(rf"(?<!\w)({'|'.join(phrase_pattern(a) for a in awards)})(?!\w)", re.IGNORECASE)
-    m = rx.search(text)
-    if not m:
+    return re.compile(rf"(?<!\w)({'|'.join(phrase_pattern(a) for a in awards)})(?!\w)", re.IGNORECASE)
+
+
+def award_in(text: str) -> _Award | None:
+    """The award a clause names and who grants it: "Giấy khen của Giám đốc Sở",
+    "Chủ tịch UBND huyện tặng Giấy khen", "đề nghị Thủ tướng Chính phủ tặng Bằng khen"."""
+    matches = list(_award_rx().finditer(text))
+    if not matches:
         return None
-    award = next((a for a in awards if re.fullmatch(phrase_pattern(a), m.group(1), re.IGNORECASE)), m.group(1))
-    by = re.match(r"\s+(?:của|do)\s+([^:;,.()\n]+)", text[m.end():])
-    return award, (by.group(1).strip() if by else None)
+    m = matches[-1]
+    award = next((a for a in vocabulary().awards if re.fullmatch(phrase_pattern(a), m.group(1), re.IGNORECASE)), m.group(1))
+    by = re.match(r"\s+(?:của|do)\s+(.+?)(?=\s+(?:cho|tặng)\b|[:;,.()\n]|$)", text[m.end():])
+    if by:
+        return _Award(award, by.group(1).strip())
+    giver = re.search(r"(?:đề nghị\s+|^|[:;,.)]\s*)([A-ZĐ][^:;,.()]*?)\s+(?:tặng|trao tặng|khen thưởng)\s*$", text[:m.start()])
+    return _Award(award, giver.group(1).strip() if giver else None)
 
 
-def _occasions(lead: str) -> list[tuple[str, int | None]]:
+def occasions_in(text: str) -> list[tuple[str, int | None]]:
+    """Occasions a clause names, in order, each with the year stated right after it."""
     found = []
     for rx, value in vocabulary().occasions:
-        for m in rx.finditer(lead):
-            y = YEAR_AFTER.match(lead, m.end())
-            year = int(y.group(1) or y.group(2)) if y else None
+        for m in rx.finditer(text):
+            year = None
+            if value != "annual":
+                nxt = YEAR_IN.search(text, m.end(), min(len(text), m.end() + 60))
+                if nxt:
+                    year = int(next(g for g in nxt.groups() if g))
             found.append((m.start(), value, year))
-    return [(v, y) for _, v, y in sorted(found)] or [("other", None)]
+    found.sort()
+    # "sơ kết ... tổng kết" listed together each get the year stated after them, not before the next.
+    return [(v, y) for _, v, y in found]
+
+
+def _blocks(doc: Document) -> list[tuple[int, int]]:
+    """List items and paragraphs: the text from one heading or blank line to the next."""
+    text = doc.text
+    cuts = {0, len(text)} | {s.start for s in sections_of(doc)} | {m.end() for m in re.finditer(r"\n\s*\n", text)}
+    cuts_sorted = sorted(cuts)
+    return [(a, b) for a, b in zip(cuts_sorted, cuts_sorted[1:]) if text[a:b].strip()]
+
+
+def _preamble_occasion(doc: Document) -> str | None:
+    secs = sections_of(doc)
+    end = next((s.start for s in secs if s.level == 1), min(len(doc.text), 3000))
+    m = PREAMBLE_OCCASION.search(doc.text, 0, end)
+    return {"tổng kết": "final", "sơ kết": "interim"}[m.group(1).lower()] if m else None
+
+
+def from_tables(doc: Document, preamble: str | None) -> list[RewardQuota]:
+    """Quota tables: a header with "Tập thể" and "Cá nhân" columns, one quota per row."""
+    out = []
+    for table in tables_of(doc):
+        col_i, ind_i = table.column(r"tập thể|đơn vị"), table.column(r"cá nhân")
+        if col_i is None and ind_i is None:
+            continue
+        for row in table.rows[1:]:
+            counts = {}
+            for key, i in (("collectives", col_i), ("individuals", ind_i)):
+                cell = row[i].text if i is not None and i < len(row) else ""
+                counts[key] = int(cell) if cell.isdigit() else None
+            if counts["collectives"] is None and counts["individuals"] is None:
+                continue
+            label = " ; ".join(c.text for j, c in enumerate(row) if j not in (col_i, ind_i))
+            award = award_in(label)
+            for occasion, year in occasions_in(label) or [(preamble or "other", None)]:
+                out.append(RewardQuota(award.award if award else None, award.granted_by if award else None, occasion, year,
+                                       counts["collectives"], counts["individuals"], doc.evidence(row[0].start, row[-1].end)))
+    return out
 
 
 @register("reward_quotas")
 def extract_reward_quotas(doc: Document) -> list[RewardQuota]:
     text = doc.text
     secs = sections_of(doc)
-    out: list[RewardQuota] = []
-    for line in re.finditer(r"[^\n]+", text):
-        s = line.group(0)
-        col, ind = COLLECTIVES.search(s), INDIVIDUALS.search(s)
-        if not col and not ind:
+    preamble = _preamble_occasion(doc)
+    out: list[RewardQuota] = from_tables(doc, preamble)
+    for start, end in _blocks(doc):
+        groups = list(COUNTS.finditer(text, start, end))
+        if not groups:
             continue
-        first = min(m.start() for m in (col, ind) if m)
-        lead = s[:first]
-        context = [sec.title for sec in enclosing(secs, line.start()) if sec.heading.start != line.start()]
-        if not re.search(r"khen|thưởng", lead + " ".join(context), re.IGNORECASE):
+        headings = [s.title for s in reversed(enclosing(secs, start)) if s.start != start]
+        if not REWARD_CONTEXT.search(text[start:end] + " ".join(headings)):
             continue
-        award = _award(lead) or next((a for a in map(_award, reversed(context)) if a), None)
-        for occasion, year in _occasions(lead):
-            out.append(RewardQuota(
-                award=award[0] if award else None,
-                granted_by=award[1] if award else None,
-                occasion=occasion,
-                year=year,
-                collectives=int(parse_vn_number(col.group(1))) if col else None,
-                individuals=int(parse_vn_number(ind.group(1))) if ind else None,
-                evidence=doc.evidence(line.start(), line.end()),
-            ))
+        prev_award: _Award | None = None
+        prev_occasions: list[tuple[str, int | None]] = []
+        cursor = start
+        for g in groups:
+            clause = text[cursor:g.start()]
+            award = award_in(clause)
+            if award and not award.granted_by and prev_award:
+                award.granted_by = prev_award.granted_by if prev_award.award == award.award else None
+            award = award or prev_award or next((a for a in map(award_in, headings) if a), None)
+            occasions = occasions_in(clause) or prev_occasions
+            if not occasions:
+                occasions = next((o for o in map(occasions_in, headings) if o), None) or [(preamble or "other", None)]
+            col = g.group("col")
+            ind = g.group("ind") or g.group("ind_only")
+            for occasion, year in occasions:
+                out.append(RewardQuota(
+                    award=award.award if award else None,
+                    granted_by=award.granted_by if award else None,
+                    occasion=occasion,
+                    year=year,
+                    collectives=int(col) if col else None,
+                    individuals=int(ind) if ind else None,
+                    evidence=doc.evidence(cursor, g.end()),
+                ))
+            prev_award, prev_occasions, cursor = award, occasions, g.end()
     return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections.abc import Iterator
 from operator import itemgetter
 from typing import Any
 
@@ -35,6 +36,7 @@ DEDUPE_TOLERANCE = 1.0  # points; pdfplumber's default for dedupe_chars
 # A gap wider than 0.15 x the font size is a space. pdfplumber's fixed 3pt default glues the
 # words of tightly set 12pt text ("GIÁODỤCVÀĐÀOTẠO").
 X_TOLERANCE_RATIO = 0.15
+LEGACY_SAMPLE_CHARS = 5000  # text read before the TCVN3/VNI check first runs
 
 _CHAR_KEY = itemgetter("upright", "text", "fontname", "size")
 _POSITION = itemgetter("doctop", "x0")
@@ -78,31 +80,49 @@ def _compact(numbers: list[int]) -> str:
     return ", ".join(runs)
 
 
-def read(data: bytes, filename: str) -> RawDocument:
-    """Read a PDF's text layer, one entry per page."""
-    start = _header_offset(data)
-    if start < 0:
-        raise ReaderError(f"{filename!r} is not a PDF: no %PDF header in the first {HEADER_WINDOW} bytes")
-    warnings = [f"skipped {start} bytes before the %PDF header"] if start else []
-    pages: list[str] = []
+def _page_texts(pdf_bytes: bytes, filename: str) -> Iterator[str]:
+    """Each page's text in turn; pdfminer's failures become reader errors."""
     try:
-        with pdfplumber.open(io.BytesIO(data[start:])) as pdf:
+        with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
             for page in pdf.pages:
-                pages.append(_page_text(page))
+                yield _page_text(page)
                 page.close()
     except PdfminerException as exc:
         cause = exc.args[0] if exc.args else exc
         if isinstance(cause, PDFEncryptionError):  # includes a wrong or missing password
-            raise EncryptedDocument(f"{filename!r} is an encrypted PDF that needs a password ({type(cause).__name__})") from exc
+            raise EncryptedDocument(
+                f"{filename!r} is an encrypted PDF that needs a password ({type(cause).__name__})"
+            ) from exc
         raise ReaderError(f"{filename!r} is a corrupt or truncated PDF: {type(cause).__name__}: {cause}") from exc
     except MemoryError:
         raise
     except Exception as exc:  # pdfminer fails in many ways on damaged files
         raise ReaderError(f"{filename!r} is a corrupt or truncated PDF: {type(exc).__name__}: {exc}") from exc
 
+
+def read(data: bytes, filename: str) -> RawDocument:
+    """Read a PDF's text layer, one entry per page.
+
+    The encoding check runs as soon as :data:`LEGACY_SAMPLE_CHARS` of text are in, so a long
+    TCVN3 document fails after a page or two instead of after all of them.
+    """
+    start = _header_offset(data)
+    if start < 0:
+        raise ReaderError(f"{filename!r} is not a PDF: no %PDF header in the first {HEADER_WINDOW} bytes")
+    warnings = [f"skipped {start} bytes before the %PDF header"] if start else []
+    pages: list[str] = []
+    size, checked = 0, False
+    for text in _page_texts(data[start:], filename):
+        pages.append(text)
+        size += len(text)
+        if not checked and size >= LEGACY_SAMPLE_CHARS:
+            check_unicode_vietnamese("\n".join(pages), "PDF text")
+            checked = True
+
     if not any(p.strip() for p in pages):
         raise EmptyDocument(f"PDF has no text layer ({len(pages)} pages); it needs OCR")
-    check_unicode_vietnamese("\n".join(pages), "PDF text")
+    if not checked:
+        check_unicode_vietnamese("\n".join(pages), "PDF text")
     blank = [n for n, p in enumerate(pages, 1) if not p.strip()]
     if blank:
         warnings.append(f"pages without text (scanned?): {_compact(blank)}")
