@@ -14,7 +14,7 @@ from ..values import Criterion
 from . import register
 from .sections import Section, section_body, sections_of
 
-INLINE = re.compile(r"[^.\n:]*(?:tiêu chuẩn|tiêu chí|điều kiện)[^.\n:]*:\s*(?=\(1\))", re.IGNORECASE)
+INLINE = re.compile(r"[^.\n:]*(?:tiêu chuẩn|tiêu chí|điều kiện|khen thưởng khi|biểu dương khi)[^.\n:]*:\s*(?=\(1\))", re.IGNORECASE)
 ITEM = re.compile(r"\((\d{1,2})\)\s*")
 
 
@@ -31,19 +31,56 @@ def applies_to(phrase: str) -> str | None:
 
 
 def _items(doc: Document, sec: Section) -> list[tuple[int, int]]:
-    """The criterion spans under a heading: its list items, else its body's lines."""
+    """The criterion spans under a heading: its list items, else its body's paragraphs.
+
+    Page-less texts put one criterion per line; PDF text wraps lines, so there only blank
+    lines separate paragraphs.
+    """
     bullets = [c for c in sec.children if c.level >= 4]
     if bullets:
-        return [(c.heading.start, c.end) for c in bullets if c.level == min(b.level for b in bullets)]
+        top = min(b.level for b in bullets)
+        return [(c.heading.start, c.end) for c in bullets if c.level == top]
     start, end = section_body(doc, sec)
-    return [(m.start() + start, m.end() + start) for m in re.finditer(r"[^\n]+", doc.text[start:end])]
+    lines = [(m.start() + start, m.end() + start) for m in re.finditer(r"[^\n]+", doc.text[start:end])]
+    if not doc.paged:
+        return lines
+    paragraphs: list[tuple[int, int]] = []
+    open_start = None
+    for a, b in lines:
+        open_start = a if open_start is None else open_start
+        if doc.text[a:b].rstrip().endswith((".", ";")):
+            paragraphs.append((open_start, b))
+            open_start = None
+    if open_start is not None:
+        paragraphs.append((open_start, lines[-1][1]))
+    return paragraphs
 
 
-def _clean(doc: Document, start: int, end: int) -> tuple[int, int]:
+def _criterion(doc: Document, who: str, start: int, end: int) -> Criterion | None:
     m = re.match(r"[-–•+]\s*", doc.text[start:end])
     if m:
         start += m.end()
-    return start, end
+    while end > start and doc.text[end - 1] in " ;\n":
+        end -= 1
+    ev = doc.evidence(start, end)
+    return Criterion(who, re.sub(r"\s+", " ", ev.quote), ev) if ev.quote else None
+
+
+def enumerations(doc: Document, start: int, end: int, default: str) -> list[Criterion]:
+    """Criteria listed inline after a lead ("... đạt các tiêu chuẩn sau: (1) ... (2) ...");
+    each lead's items run up to the next lead."""
+    text = doc.text
+    leads = list(INLINE.finditer(text, start, end))
+    out: list[Criterion] = []
+    for i, lead in enumerate(leads):
+        stop = leads[i + 1].start() if i + 1 < len(leads) else end
+        who = applies_to(lead.group(0)) or default
+        marks = list(ITEM.finditer(text, lead.end(), stop))
+        for j, mark in enumerate(marks):
+            crit = _criterion(doc, who, mark.end(), marks[j + 1].start() if j + 1 < len(marks) else stop)
+            if crit:
+                out.append(crit)
+    return out
 
 
 def from_sections(doc: Document) -> list[Criterion]:
@@ -58,28 +95,19 @@ def from_sections(doc: Document) -> list[Criterion]:
         groups = [(c, applies_to(c.title) or "any") for c in subs] or [(sec, applies_to(sec.title) or "any")]
         for group, who in groups:
             for start, end in _items(doc, group):
-                start, end = _clean(doc, start, end)
-                ev = doc.evidence(start, end)
-                if ev.quote:
-                    out.append(Criterion(who, re.sub(r"\s+", " ", ev.quote), ev))
+                listed = enumerations(doc, start, end, who)
+                crit = None if listed else _criterion(doc, who, start, end)
+                out.extend(listed or ([crit] if crit else []))
     return out
 
 
 def inline(doc: Document, skip: list[tuple[int, int]]) -> list[Criterion]:
-    text = doc.text
+    """Enumerations outside criteria sections, paragraph by paragraph."""
     out: list[Criterion] = []
-    for lead in INLINE.finditer(text):
-        if any(s <= lead.start() < e for s, e in skip):
+    for para in re.finditer(r"[^\n]+", doc.text):
+        if any(s < para.end() and para.start() < e for s, e in skip):
             continue
-        who = applies_to(lead.group(0)) or "any"
-        para_end = text.find("\n", lead.end())
-        para_end = len(text) if para_end < 0 else para_end
-        marks = list(ITEM.finditer(text, lead.end(), para_end))
-        for i, mark in enumerate(marks):
-            end = marks[i + 1].start() if i + 1 < len(marks) else para_end
-            ev = doc.evidence(mark.end(), end)
-            if ev.quote:
-                out.append(Criterion(who, re.sub(r"\s+", " ", ev.quote), ev))
+        out.extend(enumerations(doc, para.start(), para.end(), "any"))
     return out
 
 

@@ -89,7 +89,13 @@ class Vocabulary:
     not_before: tuple[str, ...]
 
     def section_kind(self, title: str) -> str | None:
-        """What a heading opens ("III. TIÊU CHÍ THI ĐUA" -> "criteria"), or None."""
+        """What a heading opens ("III. TIÊU CHÍ THI ĐUA" -> "criteria"), or None.
+
+        Only the heading's name counts (the part before a colon), and a long sentence is not a name.
+        """
+        title = title.split(":")[0]
+        if len(title.split()) > 12:
+            return None
         for kind, patterns in self.section_kinds.items():
             if any(p.search(title) for p in patterns):
                 return kind
