@@ -17,7 +17,7 @@ _SEG_FIRST = rf"[A-ZĐ]"
 _SEG = rf"[A-Za-zĐđ&.]*[A-Za-zĐđ&]"
 #: "1555/KH-SKHCN", "35-CTr/TU", "06/2024/NĐ-CP", "84/HD-MTTW-BTT", "45 /KH-LMHTX".
 DOC_NUMBER = re.compile(
-    rf"(?<![\w/.-])(\d{{1,5}}(?:/\d{{4}})?)\s?([/-])({_SEG_FIRST}(?:{_SEG})?)"
+    rf"(?<![\w/.-])(\d{{1,5}}(?:/\d{{4}})?)\s?([/-])({_SEG_FIRST}(?:{_SEG})?\d*)"
     rf"((?:[-/][A-ZĐ0-9](?:[A-Za-zĐđ&0-9.]*[A-Za-zĐđ&0-9])?)*)(?![\w])"
 )
 
@@ -32,6 +32,35 @@ DATE_WORDS = re.compile(rf"(?<!\d){_D}\s+tháng\s+{_M}\s*(?:năm|,)\s*{_Y}(?!\d)
 MONTH = re.compile(rf"tháng\s+{_M}\s*(?:/|-|năm)\s*{_Y}(?!\d)", re.IGNORECASE)
 #: "14.000", "1.430", "6,5", "02", "50%": a plain number not inside another token
 NUMBER = re.compile(r"(?<![\w.,/-])(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(?![\w/]|[.,]\d)(\s?%)?")
+
+
+_DIGIT_WORDS = {"không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5,
+                "sáu": 6, "bảy": 7, "tám": 8, "chín": 9}
+_NUMBER_WORDS = "|".join([*_DIGIT_WORDS, "mười", "mươi", "trăm", "nghìn", "ngàn", "linh", "lẻ"])
+#: Written-out numbers of two words or more with a tens/hundreds/thousands word: "năm mươi", "hai trăm".
+WORD_NUMBER = re.compile(
+    rf"(?<!\w)(?=(?:\S+\s+)*?(?:mười|mươi|trăm|nghìn|ngàn)(?!\w))(?:{_NUMBER_WORDS})(?:\s+(?:{_NUMBER_WORDS}))+(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def parse_word_number(text: str) -> int | None:
+    """Value of a written-out Vietnamese number ("năm mươi" -> 50, "hai trăm năm mươi" -> 250)."""
+    total, current = 0, 0
+    for word in text.lower().split():
+        if word in _DIGIT_WORDS:
+            current += _DIGIT_WORDS[word]
+        elif word == "mười":
+            current += 10
+        elif word == "mươi":
+            current += (current % 10) * 9
+        elif word == "trăm":
+            current += (current % 10) * 99
+        elif word in ("nghìn", "ngàn"):
+            total, current = total + current * 1000, 0
+        elif word not in ("linh", "lẻ"):
+            return None
+    return total + current
 
 
 @dataclass(frozen=True)
@@ -120,6 +149,13 @@ def find_numbers(text: str, exclude: list[tuple[int, int]]) -> Iterator[Mention]
         yield Mention(label, m.start(), m.end(), m.group(0), value)
 
 
+def find_word_numbers(text: str, exclude: list[tuple[int, int]]) -> Iterator[Mention]:
+    for m in WORD_NUMBER.finditer(text):
+        value = parse_word_number(m.group(0))
+        if value and not _overlaps(m.start(), m.end(), exclude):
+            yield Mention("NUMBER", m.start(), m.end(), m.group(0), value)
+
+
 def recognize(text: str) -> list[Mention]:
     """All mentions in ``text``, sorted by start; document numbers win over dates over numbers."""
     out: list[Mention] = list(find_doc_numbers(text))
@@ -129,4 +165,5 @@ def recognize(text: str) -> list[Mention]:
             out.append(m)
             spans.append((m.start, m.end))
     out.extend(find_numbers(text, spans))
+    out.extend(find_word_numbers(text, spans))
     return sorted(out, key=lambda m: m.start)

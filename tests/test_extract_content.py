@@ -48,7 +48,7 @@ def test_headed_criteria() -> None:
     got = [(c["applies_to"], c["text"]) for c in record["criteria"]]
     assert got == [
         ("collective", "Hoàn thành xuất sắc nhiệm vụ được giao."),
-        ("individual", "Chấp hành tốt chủ trương của Đảng;"),
+        ("individual", "Chấp hành tốt chủ trương của Đảng"),
         ("individual", "Có sáng kiến được công nhận."),
         ("any", "Có đóng góp vào phong trào."),
     ]

@@ -11,8 +11,10 @@ import codecs
 import json
 import random
 import unicodedata
+import zipfile
 from pathlib import Path
 
+import docx
 import pdfplumber
 import pytest
 from pdfplumber.utils import dedupe_chars
@@ -182,8 +184,6 @@ def test_docx_paragraphs_and_table_in_order(tmp_path: Path) -> None:
 
 
 def test_docx_merged_cells_written_once(tmp_path: Path) -> None:
-    import docx
-
     path = fx.render_docx(["Bảng"], tmp_path / "merged.docx", table=[["a", "b", "c"], ["d", "e", "f"], ["g", "h", "i"]])
     doc = docx.Document(str(path))
     table = doc.tables[0]
@@ -222,8 +222,6 @@ def test_docx_without_text(tmp_path: Path) -> None:
 
 
 def test_docx_sniff_needs_word_document(tmp_path: Path) -> None:
-    import zipfile
-
     path = tmp_path / "other.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")

@@ -54,7 +54,8 @@ def _kind_before(text: str, pos: int) -> tuple[str, tuple[int, int]] | None:
     best = None
     for m in kind_regex().finditer(window):
         tail = window[m.end():]
-        if re.fullmatch(r"\s*(?:liên tịch\s*)?(?:số\s*:?\s*)?", tail, re.IGNORECASE):
+        # "Kế hoạch số 272/...", "Kế hoạch 161/...", or a named one: "Luật Thi đua, khen thưởng số 06/2022/QH15"
+        if re.fullmatch(r"\s*(?:liên tịch\s*)?(?:số\s*:?\s*)?|\s+[^;.:()\n]{1,50}?\s+số\s*", tail, re.IGNORECASE):
             best = (canonical_kind(m.group(0)), (window_start + m.start(), window_start + m.end()))
     return best
 

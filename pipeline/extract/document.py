@@ -23,6 +23,7 @@ from .entities import canonical_kind, find_orgs, find_provinces, kind_regex, phr
 HEAD_CHARS = 2500
 _NUMBER_LINE = re.compile(r"^\s*S[ốo]\s*[:.]?\s*", re.IGNORECASE | re.MULTILINE)
 _NATIONAL = re.compile(r"CỘNG\s+HÒA\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM|ĐẢNG\s+CỘNG\s+SẢN\s+VIỆT\s+NAM|Độc lập\s*-\s*Tự do\s*-\s*Hạnh phúc", re.IGNORECASE)
+SELF_REFERENCE = re.compile(r"(?<!\w)(Công văn|Văn bản)\s+này(?!\w)", re.IGNORECASE)
 _PLACE_DATE = re.compile(r"([A-ZĐÀ-Ỹ][^\n,;:]{1,40}),\s*ngày\b", re.UNICODE)
 
 
@@ -82,6 +83,11 @@ def header_candidate(doc: Document) -> PlanCandidate | None:
         kind = kind_for_number(num.value)
         if kind:
             cand.fields["kind"] = Field(kind, num.evidence)
+        else:
+            # An official letter's number carries no kind code; the letter names itself ("Văn bản này").
+            own = SELF_REFERENCE.search(text)
+            if own:
+                cand.fields["kind"] = _field(doc, canonical_kind(own.group(1)), own.start(1), own.end(1))
     return cand
 
 

@@ -8,9 +8,9 @@ from ..model import Document
 from ..values import Field
 from . import register
 
-_QUOTED = r"[“\"]([^”\"\n]{3,300})[”\"]"
+_QUOTED = r"[“\"]([^”\"]{3,300}?)[”\"]"
 NAME = re.compile(rf"phong trào(?:\s+thi đua)?(?:\s+\S+){{0,2}}?\s*{_QUOTED}", re.IGNORECASE)
-SLOGAN = re.compile(rf"khẩu hiệu(?:\s+thi đua)?(?:\s+là)?\s*:?\s*{_QUOTED}", re.IGNORECASE)
+SLOGAN = re.compile(rf"khẩu hiệu(?:\s+[^\s:“\"]+){{0,7}}?(?:\s+là)?\s*:?\s*{_QUOTED}", re.IGNORECASE)
 
 
 @register("movement")
@@ -20,5 +20,5 @@ def extract_movement(doc: Document) -> dict[str, Field]:
     for key, rx in (("name", NAME), ("slogan", SLOGAN)):
         m = rx.search(doc.text)
         if m:
-            out[key] = Field(m.group(1).strip(), doc.evidence(m.start(1), m.end(1)))
+            out[key] = Field(re.sub(r"\s+", " ", m.group(1)).strip(), doc.evidence(m.start(1), m.end(1)))
     return out

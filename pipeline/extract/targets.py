@@ -27,7 +27,8 @@ from .entities import phrase_pattern
 from .sections import enclosing, sections_of
 
 DEADLINE = re.compile(r"(?:đến|tới|trong|vào|hết|cuối)\s+năm\s+((?:19|20)\d{2})|^năm\s+((?:19|20)\d{2})", re.IGNORECASE)
-CUE = re.compile(r"phấn đấu|chỉ tiêu|(?:đến|tới)\s+năm\s+(?:19|20)\d{2}", re.IGNORECASE)
+CUE = re.compile(r"phấn đấu|chỉ tiêu|(?:đến|tới)\s+năm\s+(?:19|20)\d{2}|mục tiêu(?:\s+[^.:\n]{0,40}?)?\s+(?:là|:)", re.IGNORECASE)
+HEADING_YEAR = re.compile(r"năm\s+((?:19|20)\d{2})", re.IGNORECASE)
 PERIOD_END = re.compile(r"giai đoạn\s+(?:19|20)\d{2}\s*[-–—]\s*((?:19|20)\d{2})", re.IGNORECASE)
 RANGE_TAIL = re.compile(r"\s*(?:[-–]|đến|tới)\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(\s?%)?")
 INDICATOR_STOP = re.compile(
@@ -60,20 +61,33 @@ def target_sentences(doc: Document) -> list[tuple[int, int]]:
     voc = vocabulary()
     secs = sections_of(doc)
     out = []
+    cue_paragraph: int | None = None
     for m in SENTENCE.finditer(doc.text):
         kinds = {voc.section_kind(s.title) for s in enclosing(secs, m.start()) if s.level <= 3}
         if "rewards" in kinds or "criteria" in kinds:
             continue
-        if CUE.search(m.group(0)) or "targets" in kinds:
+        para = doc.text.rfind("\n", 0, m.start())
+        cue = CUE.search(m.group(0))
+        if cue and cue.group(0).lower().startswith("mục tiêu"):
+            cue_paragraph = para  # "Mục tiêu ... là ...": the whole paragraph states targets
+        if cue or "targets" in kinds or para == cue_paragraph:
             out.append((m.start(), m.end()))
     return out
 
 
-def _year_for(text: str, sent_start: int, pos: int) -> int | None:
+def _year_for(doc: Document, sent_start: int, pos: int) -> int | None:
+    """The deadline of a target at ``pos``: stated before it in its paragraph, else in the nearest
+    enclosing heading ("1. Đến năm 2025"), else the end of a period stated in its sentence."""
+    text = doc.text
     para_start = text.rfind("\n", 0, sent_start) + 1
     years = [int(m.group(1) or m.group(2)) for m in DEADLINE.finditer(text, para_start, pos)]
     if years:
         return years[-1]
+    for sec in reversed(enclosing(sections_of(doc), pos)):
+        if sec.heading.start < para_start and sec.level <= 3:
+            found = HEADING_YEAR.findall(sec.title)
+            if found:
+                return int(found[-1])
     period = list(PERIOD_END.finditer(text, sent_start, pos))
     return int(period[-1].group(1)) if period else None
 
@@ -120,6 +134,9 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
             u = unit_rx.match(text, num_end)
             if u:
                 unit, ind_start = u.group(1), u.end()
+        rate = re.match(r"\s*/\s*(?:năm|tháng|người|hộ|ha)(?!\w)", text[ind_start:])
+        if rate:  # "3,5 tỷ đồng/năm": a rate; what it measures comes before it
+            ind_start += rate.end()
         ind_start += len(text[ind_start:]) - len(text[ind_start:].lstrip(" "))
         stop = INDICATOR_STOP.search(text, ind_start, end)
         ind_end = stop.start() if stop else end
@@ -135,7 +152,7 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
             comparator = "min"
         ev_start = q.start(1) if q else m.start
         consumed.append((m.start, ind_end))
-        out.append(Target(_year_for(text, start, m.start), value, value_max, unit, comparator, indicator,
+        out.append(Target(_year_for(doc, start, m.start), value, value_max, unit, comparator, indicator,
                           doc.evidence(ev_start, max(ind_end, num_end))))
     return out
 

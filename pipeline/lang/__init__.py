@@ -103,6 +103,7 @@ class Vocabulary:
 
     def kind_for_symbol(self, symbol: str) -> str | None:
         """The document kind a number's kind code stands for ("KH" -> "Kế hoạch")."""
+        symbol = symbol.rstrip("0123456789")  # "QH15" (the 15th National Assembly) -> "QH"
         for kind in self.kinds:
             if symbol in kind.symbols or symbol.upper() in (s.upper() for s in kind.symbols):
                 return kind.name
