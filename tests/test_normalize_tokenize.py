@@ -17,6 +17,7 @@ def test_nfc_and_eth() -> None:
     decomposed = unicodedata.normalize("NFD", "Kế hoạch Đồng Nai")
     assert normalize_text(decomposed) == "Kế hoạch Đồng Nai"
     assert normalize_text("\u00d0ồng Xoài") == "Đồng Xoài"
+    assert normalize_text("\u01a2u tiên \u01a3u đãi") == "Ưu tiên ưu đãi"
 
 
 def test_whitespace_and_invisibles() -> None:
