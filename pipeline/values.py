@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .model import Evidence
+
+
+class Item:
+    """A list item or single-span object of a record: its fields, then its ``evidence``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("evidence", *self.internal)}
+        out["evidence"] = self.evidence.to_dict()  # type: ignore[attr-defined]
+        return out
+
+    #: Fields used while resolving that are not part of the record.
+    internal: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -31,7 +43,7 @@ class PlanCandidate:
 
 
 @dataclass
-class Reference:
+class Reference(Item):
     kind: str | None
     number: str
     issued_on: str | None
@@ -39,55 +51,44 @@ class Reference:
     relation: str | None
     evidence: Evidence
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "number": self.number, "issued_on": self.issued_on, "issuer": self.issuer,
-                "relation": self.relation, "evidence": self.evidence.to_dict()}
 
 
 @dataclass
-class DateValue:
+class DateValue(Item):
     value: str
     precision: str  # "day" or "month"
     evidence: Evidence
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "precision": self.precision, "evidence": self.evidence.to_dict()}
 
 
 @dataclass
-class Period:
+class Period(Item):
     start_year: int
     end_year: int
     evidence: Evidence
-    in_title: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"start_year": self.start_year, "end_year": self.end_year, "evidence": self.evidence.to_dict()}
 
 
 @dataclass
-class Duration:
+class Duration(Item):
     start: str | None
     end: str | None
     evidence: Evidence
     labelled: bool = False
+    internal = ("labelled",)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "evidence": self.evidence.to_dict()}
 
 
 @dataclass
-class Criterion:
+class Criterion(Item):
     applies_to: str  # "collective", "individual" or "any"
     text: str
     evidence: Evidence
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"applies_to": self.applies_to, "text": self.text, "evidence": self.evidence.to_dict()}
 
 
 @dataclass
-class RewardQuota:
+class RewardQuota(Item):
     award: str | None
     granted_by: str | None
     occasion: str  # "annual", "interim", "final" or "other"
@@ -96,13 +97,10 @@ class RewardQuota:
     individuals: int | None
     evidence: Evidence
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"award": self.award, "granted_by": self.granted_by, "occasion": self.occasion, "year": self.year,
-                "collectives": self.collectives, "individuals": self.individuals, "evidence": self.evidence.to_dict()}
 
 
 @dataclass
-class Target:
+class Target(Item):
     year: int | None
     value: float | int
     value_max: float | int | None
@@ -111,51 +109,39 @@ class Target:
     indicator: str | None
     evidence: Evidence
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"year": self.year, "value": self.value, "value_max": self.value_max, "unit": self.unit,
-                "comparator": self.comparator, "indicator": self.indicator, "evidence": self.evidence.to_dict()}
 
 
 @dataclass
-class ScheduleItem:
+class ScheduleItem(Item):
     recurrence: str  # "once", "monthly", "quarterly", "semiannual", "annual"
     due: str | None  # ISO date, or "--MM-DD" for a recurring day of the year
     rule: str | None  # the due day as written when it is a rule ("ngày 15 của tháng cuối quý")
     task: str | None
     evidence: Evidence
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"recurrence": self.recurrence, "due": self.due, "rule": self.rule, "task": self.task,
-                "evidence": self.evidence.to_dict()}
 
 
 @dataclass
-class TextItem:
+class TextItem(Item):
     """A participant ("Đối tượng thi đua") or another list item kept as text."""
 
     text: str
     applies_to: str | None
     evidence: Evidence
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "applies_to": self.applies_to, "evidence": self.evidence.to_dict()}
 
 
 @dataclass
-class Responsibility:
+class Responsibility(Item):
     unit: str
     tasks: list[str]
     evidence: Evidence
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"unit": self.unit, "tasks": self.tasks, "evidence": self.evidence.to_dict()}
 
 
 @dataclass
-class Abbreviation:
+class Abbreviation(Item):
     short: str
     long: str
     evidence: Evidence
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"short": self.short, "long": self.long, "evidence": self.evidence.to_dict()}
