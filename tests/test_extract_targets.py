@@ -46,3 +46,13 @@ CASES = [
 @pytest.mark.parametrize("name,text,expected", CASES, ids=[c[0] for c in CASES])
 def test_targets(name: str, text: str, expected: list[tuple]) -> None:
     assert targets(text) == expected
+
+
+def test_long_indicator_ends_on_a_word_boundary() -> None:
+    text = ("Phấn đấu đến năm 2030 có 25 hợp tác xã nông nghiệp ứng dụng công nghệ cao trong sản xuất, chế biến, "
+            "bảo quản nông sản theo chuỗi giá trị bền vững gắn với thị trường tiêu thụ trong và ngoài nước.")
+    (target,) = record_for(text)["targets"]
+    words = target["indicator"].split()
+    assert words[:4] == ["hợp", "tác", "xã", "nông"]
+    assert len(words) < 30 and text.count(target["indicator"]) == 1
+    assert not target["indicator"].endswith(("hợp", "tác"))

@@ -9,7 +9,8 @@ hiệp hợp tác xã, với 04 hợp tác xã thành viên" is four. Each targe
   period stated in the sentence; the resolver falls back to the plan's period;
 * ``value``/``value_max`` ("08 - 10"), ``unit`` (``count``, ``percent`` or a stated unit),
   ``comparator`` from the qualifier before it ("khoảng" -> ``approx``, "tối thiểu" -> ``min``);
-* ``indicator``: the words after the number up to the next delimiter. Numbers inside an
+* ``indicator``: the words after the number up to the next delimiter, at most
+  :data:`MAX_INDICATOR_WORDS` words as underthesea segments them. Numbers inside an
   indicator ("xếp hạng 100 hợp tác xã") are part of a name, not targets.
 """
 
@@ -21,6 +22,7 @@ from functools import lru_cache
 from ..lang import vocabulary
 from ..model import Document
 from ..recognize import Mention, parse_vn_number
+from ..tokenize import tokenize
 from ..values import Target
 from . import mentions, register
 from .entities import phrase_pattern
@@ -35,6 +37,7 @@ INDICATOR_STOP = re.compile(
     r"(?<!\d),|,(?!\d)|[;:()\n]|\.(?!\d)|\s+(?:với|trong đó|gồm|bao gồm)\s+|(?<!\w)và\s+(?=(?:\S+\s+){0,4}\d)|\s+[-–]\s+(?=\d)"
 )
 LEAD_STOP = re.compile(r"[,;:()\n]|\.(?!\d)|(?<!\w)(?:và|có|là|đạt|phấn đấu|đến năm \d{4}|năm \d{4})\s", re.IGNORECASE)
+MAX_INDICATOR_WORDS = 14
 SENTENCE = re.compile(r"[^\n]+?(?:\.(?=\s)|$)", re.MULTILINE)
 
 
@@ -106,6 +109,16 @@ def _is_candidate(text: str, m: Mention) -> bool:
     return not (m.label == "NUMBER" and time_rx.match(text, m.end))
 
 
+def indicator_end(text: str, start: int, end: int) -> int:
+    """End of an indicator: at most :data:`MAX_INDICATOR_WORDS` Vietnamese words (underthesea
+    segmentation, so "hợp tác xã" is one word), ending on a word boundary."""
+    words = [t for t in tokenize(text[start:end]) if not t.is_space and not t.is_punct]
+    if len(words) <= MAX_INDICATOR_WORDS:
+        return end
+    last = words[MAX_INDICATOR_WORDS - 1]
+    return start + last.idx + len(last.text)
+
+
 def _lead_indicator(text: str, start: int, pos: int) -> str | None:
     """What a number with nothing after it measures: the words just before it ("tăng trưởng")."""
     stops = list(LEAD_STOP.finditer(text, start, pos))
@@ -139,7 +152,7 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
             ind_start += rate.end()
         ind_start += len(text[ind_start:]) - len(text[ind_start:].lstrip(" "))
         stop = INDICATOR_STOP.search(text, ind_start, end)
-        ind_end = stop.start() if stop else end
+        ind_end = indicator_end(text, ind_start, stop.start() if stop else end)
         indicator = re.sub(r"\s+", " ", text[ind_start:ind_end]).strip() or None
         q = qual_rx.search(text, max(start, m.start - 20), m.start)
         if not indicator:
