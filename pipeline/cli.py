@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -62,6 +63,47 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_watch(args: argparse.Namespace) -> int:
+    from .lang import vocabulary
+    from .limits import Limits
+    from .service import AlreadyRunning, InboxService, ServiceConfig
+
+    vocabulary()
+    config = ServiceConfig(inbox=args.inbox, out=args.out, concurrency=args.concurrency, poll=args.poll,
+                           settle=args.settle, limits=Limits.from_env(args.max_mb, args.max_pages), engine=args.engine)
+    service = InboxService(config)
+
+    def report(outcomes: list) -> None:
+        for o in outcomes:
+            print(f"{o.state:10s} {o.name} -> {o.final_path}", flush=True)
+
+    print(f"watching {args.inbox} (outputs in {args.out}; Ctrl-C to stop)", flush=True)
+    try:
+        service.run(once=args.once, on_batch=report)
+    except AlreadyRunning as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from .service import status
+
+    if not (args.out / "state.sqlite").exists():
+        print(f"no inbox service state in {args.out}", file=sys.stderr)
+        return 2
+    result = status(args.out, args.inbox, args.last)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print("  ".join(f"{k}: {v}" for k, v in result["counts"].items()))
+    if result["last_failures"]:
+        print("last failures:")
+        for f in result["last_failures"]:
+            print(f"  {f['filename']}: {f['code']}: {f['reason']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Vietnamese plan documents to grounded JSON records.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,10 +124,32 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--quiet", action="store_true", help="scores only, no list of misses")
     e.add_argument("--min-f1", type=float, help="exit with status 1 if a family scores below this F1")
     e.set_defaults(func=_cmd_eval)
+
+    w = sub.add_parser("watch", help="serve an inbox folder: process every file dropped into it")
+    w.add_argument("inbox", type=Path, help="the inbox folder")
+    w.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: outputs/)")
+    w.add_argument("--concurrency", type=int, default=2, help="files processed at the same time (default 2)")
+    w.add_argument("--poll", type=float, default=1.0, help="seconds between looks at the inbox (default 1)")
+    w.add_argument("--settle", type=float, default=2.0, help="seconds a file must stop growing before it is read (default 2)")
+    w.add_argument("--max-mb", type=float, help="largest accepted file in MB (default 50, or VNPLAN_MAX_MB)")
+    w.add_argument("--max-pages", type=int, help="most accepted PDF pages (default 1000, or VNPLAN_MAX_PAGES)")
+    w.add_argument("--engine", choices=("prefect", "local"), default="prefect",
+                   help="run each batch as a Prefect flow (default) or in local threads")
+    w.add_argument("--once", action="store_true", help="process what is in the inbox, then exit")
+    w.set_defaults(func=_cmd_watch)
+
+    st = sub.add_parser("status", help="counts by state and the last failures of an inbox service")
+    st.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the service's output folder")
+    st.add_argument("--inbox", type=Path, help="the inbox, to count waiting and in-progress files too")
+    st.add_argument("--last", type=int, default=10, help="how many recent failures to list")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=_cmd_status)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    # This machine may have no route to Prefect's telemetry endpoint; never try.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     args = build_parser().parse_args(argv)
     return args.func(args)
 

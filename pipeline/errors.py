@@ -81,3 +81,17 @@ class LegacyEncoding(ReaderError):
 
     code = "legacy_encoding"
     hint = "Convert the document to Unicode (e.g. UniKey's converter, TCVN3/VNI -> Unicode) and resubmit."
+
+
+class NeedsOCR(EmptyDocument):
+    """A PDF whose pages carry no text layer: a scan."""
+
+    code = "needs_ocr"
+    hint = "The PDF is a scan without a text layer; run OCR on it (or ask for the born-digital file) and resubmit."
+
+
+class TooLarge(ReaderError):
+    """The file is over the configured size or page limit."""
+
+    code = "too_large"
+    hint = "Split the document or raise the limit (--max-mb / --max-pages) if it is genuine."

@@ -75,6 +75,31 @@ def _run_tasks(inputs: list[Path], out: Path) -> list[dict[str, Any]]:
     return entries
 
 
+# Services registered for the inbox flow: a flow's parameters must be plain data, so the flow
+# is given a service's key and finds the running service (its locks and state) here.
+_SERVICES: dict[str, Any] = {}
+
+
+@task(name="handle-inbox-file", retries=2, retry_delay_seconds=1, retry_condition_fn=_transient,
+      task_run_name="handle {work_path}")
+def handle_inbox_file_task(service_key: str, work_path: str) -> Any:
+    return _SERVICES[service_key].handle(Path(work_path))
+
+
+@flow(name="inbox-batch")
+def _inbox_batch(service_key: str, work_paths: list[str]) -> list[Any]:
+    futures = [handle_inbox_file_task.submit(service_key, p) for p in work_paths]
+    return [f.result() for f in futures]
+
+
+def inbox_batch_flow(service: Any, paths: list[Path]) -> list[Any]:
+    """Handle claimed inbox files as one Prefect flow run, ``service.config.concurrency`` at a time."""
+    key = str(id(service))
+    _SERVICES[key] = service
+    runner = ThreadPoolTaskRunner(max_workers=max(1, service.config.concurrency))
+    return _inbox_batch.with_options(task_runner=runner)(key, [str(p) for p in paths])
+
+
 def process_with_prefect(paths: list[Path], out_dir: Path, workers: int = DEFAULT_WORKERS) -> Summary:
     result = process_inbox_flow([str(p) for p in paths], str(out_dir), workers)
     return Summary(out_dir, result["entries"])

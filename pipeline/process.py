@@ -13,6 +13,7 @@ from typing import Any
 
 from .errors import EmptyDocument, PipelineError
 from .extract import run_extractors
+from .limits import DEFAULT_LIMITS, Limits
 from .model import SourceInfo
 from .normalize import build_document
 from .readers import read_bytes
@@ -26,10 +27,10 @@ def source_info(data: bytes, filename: str, media_type: str | None = None, pages
                       size=len(data), pages=pages)
 
 
-def process_bytes(data: bytes, filename: str) -> dict[str, Any]:
+def process_bytes(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """Read, normalise, extract, resolve and validate one input file's bytes."""
     try:
-        raw = read_bytes(data, filename)
+        raw = read_bytes(data, filename, limits)
         source = source_info(data, filename, raw.media_type, len(raw.pages) if raw.paged else None)
         doc = build_document(raw, source)
         if not doc.text.strip():

@@ -1,6 +1,6 @@
 """One reader per format, behind one format table.
 
-A reader is a function ``(data: bytes, filename: str) -> RawDocument``. Readers know nothing
+A reader is a function ``(data: bytes, filename: str, limits: Limits) -> RawDocument``. Readers know nothing
 about extraction; they only turn bytes into page texts. :func:`detect_format` picks the
 format from the file's content first (magic bytes) and its name second, so a ``.pdf`` that
 is really HTML is read as HTML, and a file nobody can read gets :class:`UnsupportedFormat`.
@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..errors import ReaderError, UnsupportedFormat
+from ..errors import ReaderError, TooLarge, UnsupportedFormat
+from ..limits import DEFAULT_LIMITS, Limits
 from ..model import RawDocument
 from . import docx, html, pdf, text
 
-Reader = Callable[[bytes, str], RawDocument]
+Reader = Callable[[bytes, str, Limits], RawDocument]
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,16 @@ def detect_format(data: bytes, filename: str) -> Format:
     raise UnsupportedFormat(f"unsupported file format for {filename!r} (suffix {suffix or 'none'!r})")
 
 
-def read_bytes(data: bytes, filename: str) -> RawDocument:
+def read_bytes(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> RawDocument:
     """Read ``data`` with the reader its format calls for.
 
     Raises a :class:`ReaderError` subclass with a clear message when the file cannot be read.
     """
+    if len(data) > limits.max_bytes:
+        raise TooLarge(f"{filename!r} is {len(data) / 1048576:.1f} MB, over the limit of {limits.max_bytes / 1048576:.1f} MB")
     fmt = detect_format(data, filename)
     try:
-        raw = fmt.reader(data, filename)
+        raw = fmt.reader(data, filename, limits)
     except ReaderError:
         raise
     except Exception as exc:  # a third-party parser failing on a broken file

@@ -24,6 +24,7 @@ from lxml.etree import XMLSyntaxError, _Element
 from ..errors import EmptyDocument, ReaderError
 from ..model import RawDocument
 from .text import check_unicode_vietnamese
+from ..limits import DEFAULT_LIMITS, Limits
 
 ZIP_MAGIC = b"PK\x03\x04"
 MAIN_PART = "word/document.xml"
@@ -93,7 +94,7 @@ def _table_lines(table: Table, doc: DocxDocument) -> Iterator[str]:
             yield " | ".join(cells)
 
 
-def read(data: bytes, filename: str) -> RawDocument:
+def read(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> RawDocument:
     """Read a DOCX file into one page of text."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from ..errors import EmptyDocument
 from ..model import RawDocument
 from .text import bom_encoding, decode, web_text_document
+from ..limits import DEFAULT_LIMITS, Limits
 
 SNIFF_BYTES = 2048
 _CHARSET = re.compile(
@@ -89,7 +90,7 @@ def sniff(data: bytes) -> bool:
     return sample.startswith(("<!doctype html", "<html")) or "<html" in sample or "<body" in sample
 
 
-def read(data: bytes, filename: str) -> RawDocument:
+def read(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> RawDocument:
     """Read a saved web page."""
     declared = _CHARSET.search(data[:4096])
     text, encoding = decode(data, declared.group(1).decode("ascii") if declared else None)

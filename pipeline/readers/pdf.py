@@ -26,7 +26,8 @@ from pdfplumber.page import Page
 from pdfplumber.utils import cluster_objects
 from pdfplumber.utils.exceptions import PdfminerException
 
-from ..errors import EmptyDocument, EncryptedDocument, ReaderError
+from ..errors import EncryptedDocument, NeedsOCR, ReaderError, TooLarge
+from ..limits import DEFAULT_LIMITS, Limits
 from ..model import RawDocument
 from .text import check_unicode_vietnamese
 
@@ -80,10 +81,12 @@ def _compact(numbers: list[int]) -> str:
     return ", ".join(runs)
 
 
-def _page_texts(pdf_bytes: bytes, filename: str) -> Iterator[str]:
+def _page_texts(pdf_bytes: bytes, filename: str, max_pages: int) -> Iterator[str]:
     """Each page's text in turn; pdfminer's failures become reader errors."""
     try:
         with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+            if len(pdf.pages) > max_pages:
+                raise TooLarge(f"{filename!r} has {len(pdf.pages)} pages, over the limit of {max_pages}")
             for page in pdf.pages:
                 yield _page_text(page)
                 page.close()
@@ -94,13 +97,13 @@ def _page_texts(pdf_bytes: bytes, filename: str) -> Iterator[str]:
                 f"{filename!r} is an encrypted PDF that needs a password ({type(cause).__name__})"
             ) from exc
         raise ReaderError(f"{filename!r} is a corrupt or truncated PDF: {type(cause).__name__}: {cause}") from exc
-    except MemoryError:
+    except (MemoryError, ReaderError):
         raise
     except Exception as exc:  # pdfminer fails in many ways on damaged files
         raise ReaderError(f"{filename!r} is a corrupt or truncated PDF: {type(exc).__name__}: {exc}") from exc
 
 
-def read(data: bytes, filename: str) -> RawDocument:
+def read(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> RawDocument:
     """Read a PDF's text layer, one entry per page.
 
     The encoding check runs as soon as :data:`LEGACY_SAMPLE_CHARS` of text are in, so a long
@@ -112,7 +115,7 @@ def read(data: bytes, filename: str) -> RawDocument:
     warnings = [f"skipped {start} bytes before the %PDF header"] if start else []
     pages: list[str] = []
     size, checked = 0, False
-    for text in _page_texts(data[start:], filename):
+    for text in _page_texts(data[start:], filename, limits.max_pages):
         pages.append(text)
         size += len(text)
         if not checked and size >= LEGACY_SAMPLE_CHARS:
@@ -120,7 +123,7 @@ def read(data: bytes, filename: str) -> RawDocument:
             checked = True
 
     if not any(p.strip() for p in pages):
-        raise EmptyDocument(f"PDF has no text layer ({len(pages)} pages); it needs OCR")
+        raise NeedsOCR(f"PDF has no text layer ({len(pages)} pages); it needs OCR")
     if not checked:
         check_unicode_vietnamese("\n".join(pages), "PDF text")
     blank = [n for n, p in enumerate(pages, 1) if not p.strip()]

@@ -24,6 +24,7 @@ from charset_normalizer import from_bytes
 from ..errors import EmptyDocument, LegacyEncoding, ReaderError, VocabularyError
 from ..lang import check_regexes, load_json
 from ..model import RawDocument
+from ..limits import DEFAULT_LIMITS, Limits
 
 SNIFF_BYTES = 8192
 CHROME_FILE = "site_chrome.json"
@@ -168,7 +169,7 @@ def sniff(data: bytes) -> bool:
         return _guess_encoding(head) is not None
 
 
-def read(data: bytes, filename: str) -> RawDocument:
+def read(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> RawDocument:
     """Read a plain-text file."""
     if not data.strip():
         raise EmptyDocument("file is empty")
