@@ -83,6 +83,11 @@ class InboxService:
         except BlockingIOError as exc:
             raise AlreadyRunning(f"another service is already using {self.config.out}") from exc
 
+    def release(self) -> None:
+        if self._lockfile is not None:
+            self._lockfile.close()  # closing drops the lock
+            self._lockfile = None
+
     def stop(self, *_: Any) -> None:
         self._stop.set()
 
@@ -210,20 +215,26 @@ class InboxService:
     def run(self, once: bool = False, on_batch: Callable[[list[Outcome]], None] | None = None) -> None:
         """Serve until stopped (or, with ``once``, until the inbox is empty)."""
         self.acquire()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = {}
+        try:
             if threading.current_thread() is threading.main_thread():
-                signal.signal(sig, self.stop)
-        outcomes = self.run_batch(self.recover())
-        if on_batch and outcomes:
-            on_batch(outcomes)
-        while not self._stop.is_set():
-            claimed = [w for w in (self.claim(p) for p in self.stable_files()) if w is not None]
-            outcomes = self.run_batch(claimed)
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    previous[sig] = signal.signal(sig, self.stop)
+            outcomes = self.run_batch(self.recover())
             if on_batch and outcomes:
                 on_batch(outcomes)
-            if once and not claimed and not self.layout.waiting():
-                break
-            self._stop.wait(self.config.poll)
+            while not self._stop.is_set():
+                claimed = [w for w in (self.claim(p) for p in self.stable_files()) if w is not None]
+                outcomes = self.run_batch(claimed)
+                if on_batch and outcomes:
+                    on_batch(outcomes)
+                if once and not claimed and not self.layout.waiting():
+                    break
+                self._stop.wait(self.config.poll)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.release()
 
 
 def status(out: Path, inbox: Path | None = None, last: int = 10) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def read_bytes(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> R
     Raises a :class:`ReaderError` subclass with a clear message when the file cannot be read.
     """
     if len(data) > limits.max_bytes:
-        raise TooLarge(f"{filename!r} is {len(data) / 1048576:.1f} MB, over the limit of {limits.max_bytes / 1048576:.1f} MB")
+        raise TooLarge(f"{filename!r} is {len(data):,} bytes, over the limit of {limits.max_bytes:,} bytes")
     fmt = detect_format(data, filename)
     try:
         raw = fmt.reader(data, filename, limits)

@@ -1,0 +1,157 @@
+"""The inbox service: lifecycle, idempotency by content, versions, bad inputs, status."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from inbox_cases import bad_inputs, corpus_texts
+from pipeline.catalog import read_catalog
+from pipeline.inbox import safe_name
+from pipeline.limits import Limits
+from pipeline.schema import CATALOG_ENTRY_SCHEMA, problems
+from pipeline.service import AlreadyRunning, InboxService, ServiceConfig, status
+
+
+def serve_once(inbox: Path, out: Path, **kw) -> InboxService:
+    service = InboxService(ServiceConfig(inbox=inbox, out=out, poll=0.01, settle=0.0, **kw))
+    service.run(once=True)
+    return service
+
+
+def finals(inbox: Path) -> dict[str, str]:
+    """Input file name -> final folder, for every document (not the notes next to them)."""
+    out = {}
+    for folder in ("processed", "failed"):
+        for p in (inbox / folder).iterdir():
+            if not p.name.endswith((".record.json", ".failure.json", ".duplicate.json")):
+                out[p.name] = folder
+    return out
+
+
+def test_lifecycle_and_bad_inputs(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    expected = bad_inputs(inbox)
+    serve_once(inbox, out, limits=Limits(max_bytes=512 * 1024, max_pages=50))
+    placed = finals(inbox)
+    left = sorted(p.name for p in inbox.iterdir() if p.is_file())
+    assert left == sorted(["~$lock.docx", ".hidden.txt", "copying.pdf.part"]), "temporary files are left alone"
+    assert not list((inbox / ".work").iterdir())
+    for name, code in expected.items():
+        assert placed[name] == "failed", name
+        failure = json.loads((inbox / "failed" / f"{name}.failure.json").read_text(encoding="utf-8"))
+        err = failure["errors"][0]
+        assert err["code"] == code, (name, err)
+        assert err["stage"] and err["exception"] and err["hint"] and err["message"]
+    big = json.loads((inbox / "failed" / "big.txt.failure.json").read_text(encoding="utf-8"))
+    assert big["errors"][0]["code"] == "too_large"
+    assert placed["xmlbomb.docx"] in ("processed", "failed")  # never a crash, never an expanded bomb
+    for name in ("page.pdf", "cp1258.txt", "Kế hoạch số 12 (bản cuối).txt", "spaced name .txt"):
+        assert placed[name] == "processed", name
+    assert "evil.txt" in " ".join(placed) and not (tmp_path / "evil.txt").exists()
+    cp = json.loads((inbox / "processed" / "cp1258.txt.record.json").read_text(encoding="utf-8"))
+    assert "Kế hoạch" in cp["text"] or "KẾ HOẠCH" in cp["text"]
+    catalog = read_catalog(out)
+    duplicates = list((inbox / "processed").glob("*.duplicate.json"))
+    assert [d.name for d in duplicates] == ["docx-named.pdf.duplicate.json"]  # same bytes as ok-source.docx
+    assert len(catalog) == len({e["filename"] for e in catalog}) == len(placed) - len(duplicates)
+    assert all(problems(e, CATALOG_ENTRY_SCHEMA) == [] for e in catalog)
+
+
+def test_duplicates_and_versions(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    (name, text), (_, other) = corpus_texts()[:2]
+    (inbox / "plan.txt").write_text(text, encoding="utf-8")
+    (inbox / "copy of plan.txt").write_text(text, encoding="utf-8")
+    serve_once(inbox, out)
+    notes = list((inbox / "processed").glob("*.duplicate.json"))
+    assert len(notes) == 1
+    assert len(read_catalog(out)) == 1, "the same bytes are extracted once"
+    # the same name again with new content: a new version, and the catalog keeps the current one
+    (inbox / "plan.txt").write_text(other, encoding="utf-8")
+    serve_once(inbox, out)
+    (entry,) = read_catalog(out)
+    record = json.loads((out / entry["record_path"]).read_text(encoding="utf-8"))
+    assert record["text"].startswith(other.strip()[:30])
+    assert len(entry["previous_record_ids"]) == 1 and entry["previous_record_ids"][0] != entry["record_id"]
+    assert list((out / "records" / "history").glob("plan.txt.*.json"))
+    assert sorted(finals(inbox)) == sorted(["plan.txt", "copy of plan.txt", f"plan-{entry['record_id'][:12]}.txt"])
+    assert status(out)["counts"] == {"processed": 2, "failed": 0, "duplicates": 1}
+
+
+def test_waits_until_a_file_stops_growing(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    service = InboxService(ServiceConfig(inbox=inbox, out=out, settle=5.0))
+    growing = inbox / "growing.txt"
+    growing.write_text("Kế hoạch")
+    assert service.stable_files(now=100.0) == []
+    with growing.open("a") as fh:
+        fh.write(" số 1")
+    assert service.stable_files(now=104.0) == []  # changed: the clock starts again
+    assert service.stable_files(now=108.0) == []
+    assert service.stable_files(now=109.5) == [growing]
+
+
+def test_crash_leftovers_are_redone(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    text = corpus_texts()[0][1]
+    service = InboxService(ServiceConfig(inbox=inbox, out=out))
+    (inbox / "a.txt").write_text(text, encoding="utf-8")
+    (inbox / "b.txt").write_text(text + "\nbản hai", encoding="utf-8")
+    claimed = service.claim(inbox / "a.txt")
+    (service.layout.work / "claim-0123__b.txt").write_bytes((inbox / "b.txt").read_bytes())  # killed mid-claim
+    (inbox / "b.txt").unlink()
+    assert claimed is not None and claimed.exists()
+    serve_once(inbox, out)
+    assert finals(inbox) == {"a.txt": "processed", "b.txt": "processed"}
+    assert len(read_catalog(out)) == 2
+
+
+def test_one_service_per_output_folder(tmp_path: Path) -> None:
+    first = InboxService(ServiceConfig(inbox=tmp_path / "in", out=tmp_path / "out"))
+    first.acquire()
+    with pytest.raises(AlreadyRunning):
+        InboxService(ServiceConfig(inbox=tmp_path / "in", out=tmp_path / "out")).acquire()
+
+
+@pytest.mark.parametrize("raw,safe", [("a.txt", "a.txt"), ("../../x.pdf", "x.pdf"), ("..\\..\\evil.txt", "evil.txt"),
+                                      (".hidden", "hidden"), ("  ", "unnamed"), ("Kế hoạch\x07.docx", "Kế hoạch.docx")])
+def test_safe_names(raw: str, safe: str) -> None:
+    assert safe_name(raw) == safe
+
+
+def test_watch_and_status_commands(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "plan.txt").write_text(corpus_texts()[0][1], encoding="utf-8")
+    (inbox / "empty.txt").write_bytes(b"")
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    run = subprocess.run([sys.executable, "-m", "pipeline", "watch", str(inbox), "--out", str(out), "--engine", "local",
+                          "--settle", "0", "--poll", "0.05", "--once"], capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stderr
+    assert "processed  plan.txt" in run.stdout and "failed     empty.txt" in run.stdout
+    st = subprocess.run([sys.executable, "-m", "pipeline", "status", "--out", str(out), "--inbox", str(inbox)],
+                        capture_output=True, text=True, timeout=120, env=env)
+    assert st.returncode == 0
+    assert "processed: 1  failed: 1  duplicates: 0  waiting: 0  in_progress: 0" in st.stdout
+    assert "empty.txt: no_text" in st.stdout
+
+
+def test_prefect_engine_serves_a_batch(tmp_path: Path, prefect_harness) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    for i, (name, text) in enumerate(corpus_texts()[:3]):
+        (inbox / name).write_text(text, encoding="utf-8")
+    start = time.monotonic()
+    serve_once(inbox, out, engine="prefect")
+    assert len(finals(inbox)) == 3 and time.monotonic() - start < 300
+    assert len(read_catalog(out)) == 3
