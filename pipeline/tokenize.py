@@ -8,6 +8,7 @@ as single tokens labelled as entities; the text between them is segmented by und
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import spacy
@@ -18,13 +19,21 @@ from spacy.vocab import Vocab
 from .recognize import Mention, recognize
 
 
+# underthesea loads its model lazily and is not safe to call from several threads at once.
+_UNDERTHESEA = threading.Lock()
+
+
 def _segment(chunk: str) -> list[tuple[int, int]]:
     """Character spans of the words underthesea finds in ``chunk`` (no newlines inside)."""
     from underthesea import word_tokenize
 
     spans: list[tuple[int, int]] = []
     pos = 0
-    words = word_tokenize(chunk) if chunk.strip() else []
+    if chunk.strip():
+        with _UNDERTHESEA:
+            words = word_tokenize(chunk)
+    else:
+        words = []
     for word in words:
         while pos < len(chunk) and chunk[pos].isspace():
             pos += 1

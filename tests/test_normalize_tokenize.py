@@ -80,3 +80,13 @@ def test_property_evidence_quotes_text(pages: list[str]) -> None:
         ev = doc.evidence(start, end)
         assert doc.text[ev.start:ev.end] == ev.quote
         assert ev.page is not None and 1 <= ev.page <= len(pages)
+
+
+def test_tokenize_from_many_threads() -> None:
+    """underthesea is not thread-safe on its own; the tokenizer serialises it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"Phấn đấu có {i} hợp tác xã nông nghiệp ứng dụng công nghệ cao số {i}" for i in range(40)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        docs = list(pool.map(tokenize, texts))
+    assert all(doc.text == text and "hợp tác xã" in [t.text for t in doc] for doc, text in zip(docs, texts))
