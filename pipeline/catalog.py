@@ -1,4 +1,6 @@
-"""The published catalog: ``catalog.jsonl``, one summary line per record, rewritten atomically.
+"""The published catalog: ``catalog.jsonl``, one summary line per record, and ``catalog.json``,
+its envelope (schema version, generation time, record count, each record file's sha256), both
+rewritten atomically.
 
 Entries are keyed by source file name: processing a file again replaces its line, other
 files' lines are kept. Every line is valid against ``schemas/catalog-entry.schema.json``.
@@ -6,15 +8,19 @@ files' lines are kept. Every line is valid against ``schemas/catalog-entry.schem
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from .schema import CATALOG_ENTRY_SCHEMA, validate
-from .storage import write_text_atomic
+from .schema import CATALOG_ENTRY_SCHEMA, ENVELOPE_SCHEMA, SCHEMA_VERSION, validate
+from .storage import write_json_atomic, write_text_atomic
 
 CATALOG_NAME = "catalog.jsonl"
 CATALOG_VERSION = "1.0.0"
+ENVELOPE_NAME = "catalog.json"
+ENVELOPE_VERSION = "1.0.0"
 
 
 def catalog_entry(record: dict[str, Any], record_path: str) -> dict[str, Any]:
@@ -54,10 +60,32 @@ def read_catalog(out_dir: Path) -> list[dict[str, Any]]:
 
 
 def update_catalog(out_dir: Path, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Merge ``entries`` into the catalog (by file name) and rewrite it atomically."""
+    """Merge ``entries`` into the catalog (by file name), rewrite it and its envelope atomically."""
     merged = {e["filename"]: e for e in read_catalog(out_dir)}
     for e in entries:
         merged[e["filename"]] = e
     ordered = [merged[k] for k in sorted(merged)]
-    write_text_atomic(out_dir / CATALOG_NAME, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in ordered))
+    body = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in ordered)
+    write_text_atomic(out_dir / CATALOG_NAME, body)
+    write_json_atomic(out_dir / ENVELOPE_NAME, envelope(out_dir, ordered, body))
     return ordered
+
+
+def envelope(out_dir: Path, entries: list[dict[str, Any]], body: str) -> dict[str, Any]:
+    """``catalog.json``: what the catalog holds, with a checksum of each current record file."""
+    records = []
+    for e in entries:
+        path = out_dir / e["record_path"]
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else hashlib.sha256(b"").hexdigest()
+        records.append({"record_id": e["record_id"], "filename": e["filename"], "path": e["record_path"],
+                        "sha256": digest, "status": e["status"]})
+    doc = {
+        "schema_version": ENVELOPE_VERSION,
+        "record_schema_version": SCHEMA_VERSION,
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "record_count": len(entries),
+        "catalog": {"path": CATALOG_NAME, "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(), "lines": len(entries)},
+        "records": records,
+    }
+    validate(doc, ENVELOPE_SCHEMA)
+    return doc

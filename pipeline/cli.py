@@ -104,6 +104,57 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filters(args: argparse.Namespace):
+    from .search import Filters
+
+    return Filters(kind=args.kind, number=args.number, issuer=args.issuer, province=args.province,
+                   issued_from=args.issued_from, issued_to=args.issued_to, period_from=args.period_from,
+                   period_to=args.period_to, target_year=args.target_year, has_quotas=args.has_quotas,
+                   cites=args.cites)
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [min(40, max(len(h), *(len(r[i]) for r in rows))) if rows else len(h) for i, h in enumerate(headers)]
+    def fmt(cells: list[str]) -> str:
+        return "  ".join((c if len(c) <= w else c[: w - 1] + "…").ljust(w) for c, w in zip(cells, widths)).rstrip()
+    return "\n".join([fmt(headers), fmt(["-" * w for w in widths]), *map(fmt, rows)])
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    from .search import open_index
+
+    if not (args.out / "records").is_dir():
+        print(f"error: no records in {args.out}; run 'process' or 'watch' first", file=sys.stderr)
+        return 2
+    index = open_index(args.out)
+    if args.cited_by:
+        page = index.cited_by(args.cited_by, args.limit, args.offset)
+    else:
+        page = index.search(" ".join(args.query), _filters(args), args.limit, args.offset)
+    if args.json:
+        print(json.dumps({"total": page.total, "limit": args.limit, "offset": args.offset,
+                          "items": [h.to_dict() for h in page.hits]}, ensure_ascii=False, indent=2))
+        return 0
+    rows = [[h.number or "-", h.kind or "-", h.issued_on or "-", h.issuer or "-", h.province or "-", h.filename]
+            for h in page.hits]
+    print(_table(rows, ["number", "kind", "issued", "issuer", "province", "file"]))
+    for h in page.hits:
+        if h.snippet:
+            print(f"  {h.filename}: {h.snippet}")
+    shown = f"{args.offset + 1}-{args.offset + len(page.hits)}" if page.hits else "0"
+    print(f"{shown} of {page.total}")
+    return 0
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from .search import open_index
+
+    index = open_index(args.out, sync=False)
+    result = index.sync(args.out)
+    print(f"index {args.out / 'catalog.sqlite'}: {result['indexed']} indexed, {result['removed']} removed, {result['total']} records")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Vietnamese plan documents to grounded JSON records.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -144,6 +195,30 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--last", type=int, default=10, help="how many recent failures to list")
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=_cmd_status)
+
+    se = sub.add_parser("search", help="search the catalog: full text (diacritics optional) and filters")
+    se.add_argument("query", nargs="*", help="words to find (\"ke hoach chuyen doi so\" finds \"kế hoạch chuyển đổi số\")")
+    se.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the output folder whose records to search")
+    se.add_argument("--kind", help="document kind, e.g. 'Kế hoạch'")
+    se.add_argument("--number", help="document number, e.g. '1555/KH-SKHCN' (spaces and QD/QĐ tolerated)")
+    se.add_argument("--issuer", help="part of the issuer's name")
+    se.add_argument("--province")
+    se.add_argument("--issued-from", help="YYYY-MM-DD")
+    se.add_argument("--issued-to", help="YYYY-MM-DD")
+    se.add_argument("--period-from", type=int, help="period overlapping years from ...")
+    se.add_argument("--period-to", type=int, help="... to")
+    se.add_argument("--target-year", type=int, help="has targets due in this year")
+    se.add_argument("--has-quotas", action="store_const", const=True, help="has reward quotas")
+    se.add_argument("--cites", help="cites this document number")
+    se.add_argument("--cited-by", metavar="NUMBER", help="list the records that cite document NUMBER")
+    se.add_argument("--limit", type=int, default=20)
+    se.add_argument("--offset", type=int, default=0)
+    se.add_argument("--json", action="store_true")
+    se.set_defaults(func=_cmd_search)
+
+    ix = sub.add_parser("index", help="bring the catalog index (catalog.sqlite) up to date with the records")
+    ix.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ix.set_defaults(func=_cmd_index)
     return parser
 
 

@@ -8,18 +8,19 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from helpers import make_doc, record_for
-from pipeline.catalog import CATALOG_VERSION, catalog_entry
+from pipeline.catalog import CATALOG_VERSION, ENVELOPE_VERSION, catalog_entry
 from pipeline.errors import ReaderError
 from pipeline.process import source_info
 from pipeline.record import failure_record
-from pipeline.schema import CATALOG_ENTRY_SCHEMA, RECORD_SCHEMA, RECORD_SCHEMAS, SCHEMA_DIR, SCHEMA_VERSION, problems
+from pipeline.schema import CATALOG_ENTRY_SCHEMA, ENVELOPE_SCHEMA, RECORD_SCHEMA, RECORD_SCHEMAS, SCHEMA_DIR, SCHEMA_VERSION, problems
 
 SAMPLE = ("Thực hiện Kế hoạch số 272/KH-UBND ngày 20/8/2021 của UBND tỉnh, ngày 14/9/2021 Sở Khoa học và Công nghệ "
           "đã ban hành Kế hoạch số 1555/KH-SKHCN về phong trào thi đua “Đổi mới” giai đoạn 2021 - 2025. "
           "Thời hạn thi đua: Từ tháng 9/2021 đến hết tháng 12/2025.")
 
 
-SCHEMAS = [(name, version) for version, name in RECORD_SCHEMAS.items()] + [(CATALOG_ENTRY_SCHEMA, CATALOG_VERSION)]
+SCHEMAS = [(name, version) for version, name in RECORD_SCHEMAS.items()] + [
+    (CATALOG_ENTRY_SCHEMA, CATALOG_VERSION), (ENVELOPE_SCHEMA, ENVELOPE_VERSION)]
 
 
 @pytest.mark.parametrize("name,version", SCHEMAS)
@@ -33,7 +34,7 @@ def test_schemas_are_valid_2020_12(name: str, version: str) -> None:
 
 def test_every_schema_file_is_published() -> None:
     on_disk = {p.name for p in SCHEMA_DIR.glob("*.json")}
-    assert on_disk == set(RECORD_SCHEMAS.values()) | {CATALOG_ENTRY_SCHEMA}
+    assert on_disk == set(RECORD_SCHEMAS.values()) | {CATALOG_ENTRY_SCHEMA, ENVELOPE_SCHEMA}
 
 
 def test_old_records_stay_readable() -> None:
