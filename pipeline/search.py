@@ -6,6 +6,9 @@ character, so an offset in the folded text is the same offset in the original an
 are cut from the original text. Results that contain the query with its exact diacritics
 rank first, then by BM25.
 
+When a query matches more than :data:`BM25_LIMIT` records, scoring them all would be slow, so
+the most recently indexed matches are re-ranked instead (exact-diacritics matches still first).
+
 Queries: full text, structured filters (kind, number with tolerant matching, issuer,
 province, issue date range, period overlapping a year range, targets due in a year, has
 reward quotas) and the citation graph (who cites a document, what a record cites).
@@ -23,8 +26,12 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 INDEX_NAME = "catalog.sqlite"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 SNIPPET_CHARS = 160
+#: How many best BM25 matches are re-ranked so that exact-diacritics matches come first.
+RERANK_WINDOW = 100
+#: Up to this many matches, results are ranked by BM25; beyond, by recency of indexing.
+BM25_LIMIT = 2000
 
 SCHEMA = f"""
 PRAGMA user_version = {INDEX_VERSION};
@@ -35,8 +42,9 @@ CREATE TABLE IF NOT EXISTS records (
     title TEXT, has_quotas INTEGER NOT NULL, text TEXT);
 CREATE UNIQUE INDEX IF NOT EXISTS records_path ON records(record_path);
 CREATE INDEX IF NOT EXISTS records_number ON records(number_key);
-CREATE INDEX IF NOT EXISTS records_kind ON records(kind_key);
-CREATE INDEX IF NOT EXISTS records_province ON records(province_key);
+CREATE INDEX IF NOT EXISTS records_kind ON records(kind_key, issued_on);
+CREATE INDEX IF NOT EXISTS records_province ON records(province_key, issued_on);
+CREATE INDEX IF NOT EXISTS records_quotas ON records(has_quotas, issued_on);
 CREATE INDEX IF NOT EXISTS records_issued ON records(issued_on);
 CREATE INDEX IF NOT EXISTS records_period ON records(period_start, period_end);
 CREATE TABLE IF NOT EXISTS targets (record_id TEXT NOT NULL, year INTEGER, value REAL, unit TEXT, indicator TEXT);
@@ -47,7 +55,7 @@ CREATE TABLE IF NOT EXISTS citations (record_id TEXT NOT NULL, number TEXT NOT N
 CREATE INDEX IF NOT EXISTS citations_number ON citations(number_key, record_id);
 CREATE INDEX IF NOT EXISTS citations_record ON citations(record_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    record_id UNINDEXED, title, body, facts, tokenize = 'unicode61 remove_diacritics 2');
+    record_id UNINDEXED, title, body, facts, issuer, tokenize = 'unicode61 remove_diacritics 2');
 """
 
 
@@ -113,9 +121,9 @@ class Filters:
         if self.number:
             clauses.append("r.number_key = ?")
             args.append(number_key(self.number))
-        if self.issuer:
-            clauses.append("r.issuer_key LIKE ?")
-            args.append(f"%{fold(self.issuer).strip()}%")
+        if self.issuer and _terms(self.issuer):
+            clauses.append("r.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+            args.append("issuer : " + " + ".join(f'"{t}"' for t in _terms(self.issuer)))
         if self.province:
             clauses.append("r.province_key = ?")
             args.append(fold(self.province).strip())
@@ -132,13 +140,13 @@ class Filters:
             clauses.append("r.period_start <= ?")
             args.append(self.period_to)
         if self.target_year is not None:
-            clauses.append("EXISTS (SELECT 1 FROM targets t WHERE t.year = ? AND t.record_id = r.record_id)")
+            clauses.append("r.record_id IN (SELECT record_id FROM targets WHERE year = ?)")
             args.append(self.target_year)
         if self.has_quotas is not None:
             clauses.append("r.has_quotas = ?")
             args.append(1 if self.has_quotas else 0)
         if self.cites:
-            clauses.append("EXISTS (SELECT 1 FROM citations c WHERE c.number_key = ? AND c.record_id = r.record_id)")
+            clauses.append("r.record_id IN (SELECT record_id FROM citations WHERE number_key = ?)")
             args.append(number_key(self.cites))
         return clauses, args
 
@@ -178,6 +186,11 @@ class CatalogIndex:
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, INDEX_VERSION):  # built by another version: rebuild from the records
+            with self.db:
+                for table in ("fts", "citations", "targets", "records"):
+                    self.db.execute(f"DROP TABLE IF EXISTS {table}")
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -190,10 +203,9 @@ class CatalogIndex:
         period = record.get("period") or {}
         rid = record["record_id"]
         self.remove_path(record_path)
-        self.db.execute("DELETE FROM records WHERE record_id = ?", (rid,))
-        self._remove_rows(rid)
+        self._remove(rid)
         text = record.get("text") or ""
-        self.db.execute(
+        cur = self.db.execute(
             "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (rid, record["source"]["filename"], record_path, mtime_ns, record["status"], doc.get("kind"),
              fold(doc.get("kind") or ""), doc.get("number"), number_key(doc.get("number") or "") or None,
@@ -209,17 +221,23 @@ class CatalogIndex:
         facts = " ".join([*(t.get("indicator") or "" for t in record.get("targets") or []),
                           *(c.get("text") or "" for c in record.get("criteria") or []),
                           doc.get("issuer") or "", doc.get("province") or "", doc.get("number") or ""])
-        self.db.execute("INSERT INTO fts VALUES (?,?,?,?)", (rid, fold(doc.get("title") or ""), fold(text), fold(facts)))
+        # the full-text row shares the record's rowid, so it is found and removed without a scan
+        self.db.execute("INSERT INTO fts(rowid, record_id, title, body, facts, issuer) VALUES (?,?,?,?,?,?)",
+                        (cur.lastrowid, rid, fold(doc.get("title") or ""), fold(text), fold(facts), fold(doc.get("issuer") or "")))
 
-    def _remove_rows(self, rid: str) -> None:
-        for table in ("targets", "citations", "fts"):
+    def _remove(self, rid: str) -> None:
+        row = self.db.execute("SELECT rowid FROM records WHERE record_id = ?", (rid,)).fetchone()
+        if row is None:
+            return
+        self.db.execute("DELETE FROM fts WHERE rowid = ?", (row[0],))
+        self.db.execute("DELETE FROM records WHERE rowid = ?", (row[0],))
+        for table in ("targets", "citations"):
             self.db.execute(f"DELETE FROM {table} WHERE record_id = ?", (rid,))
 
     def remove_path(self, record_path: str) -> None:
         row = self.db.execute("SELECT record_id FROM records WHERE record_path = ?", (record_path,)).fetchone()
         if row:
-            self.db.execute("DELETE FROM records WHERE record_id = ?", (row[0],))
-            self._remove_rows(row[0])
+            self._remove(row[0])
 
     def sync(self, out_dir: Path) -> dict[str, int]:
         """Bring the index up to date with ``out_dir/records`` (current versions only): index new
@@ -266,23 +284,28 @@ class CatalogIndex:
                                    f"ORDER BY r.issued_on DESC, r.filename LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
             return Page(total, [self._hit(r) for r in rows])
         match = fts_query(query)
-        total = self.db.execute(f"SELECT COUNT(*) FROM fts JOIN records r ON r.record_id = fts.record_id "
+        total = self.db.execute(f"SELECT COUNT(*) FROM fts JOIN records r ON r.rowid = fts.rowid "
                                 f"WHERE fts MATCH ?{where}", [match, *args]).fetchone()[0]
-        window = max(200, offset + limit)
+        window = max(RERANK_WINDOW, offset + limit)
+        # BM25 must score every match; past BM25_LIMIT matches the newest records come first instead.
+        order = "bm25(fts, 5.0, 1.0, 2.0, 1.0)" if total <= BM25_LIMIT else "fts.rowid DESC"
         rows = self.db.execute(
-            f"SELECT {self._COLUMNS}, r.text, bm25(fts, 5.0, 1.0, 2.0) AS score FROM fts "
-            f"JOIN records r ON r.record_id = fts.record_id WHERE fts MATCH ?{where} ORDER BY score LIMIT ?",
+            f"SELECT {self._COLUMNS}, r.text FROM fts JOIN records r ON r.rowid = fts.rowid "
+            f"WHERE fts MATCH ?{where} ORDER BY {order} LIMIT ?",
             [match, *args, window]).fetchall()
         needle = unicodedata.normalize("NFC", query).lower().strip()
-        hits = []
+        ranked = []
         for row in rows:
-            hit = self._hit(row[:11])
             text = row[11] or ""
-            hit.exact = bool(needle) and (needle in text.lower() or needle in (hit.title or "").lower())
-            hit.snippet = snippet(text, query)
+            exact = bool(needle) and (needle in text.lower() or needle in (row[8] or "").lower())
+            ranked.append((not exact, row))
+        ranked.sort(key=lambda pair: pair[0])  # stable: BM25 order within each group
+        hits = []
+        for not_exact, row in ranked[offset:offset + limit]:
+            hit = self._hit(row[:11])
+            hit.exact, hit.snippet = not not_exact, snippet(row[11] or "", query)
             hits.append(hit)
-        hits.sort(key=lambda h: not h.exact)  # stable: BM25 order within each group
-        return Page(total, hits[offset:offset + limit])
+        return Page(total, hits)
 
     def cited_by(self, number: str, limit: int = 50, offset: int = 0) -> Page:
         """Records that cite (implement, build on...) the document ``number``."""

@@ -126,8 +126,21 @@ class InboxService:
         os.replace(pending, target)
         return target
 
+    def clean_temporaries(self) -> int:
+        """Remove the temporary files of atomic writes a killed run left behind (only one service
+        runs per output folder, so any that exist at start-up are stale)."""
+        removed = 0
+        out = self.config.out
+        for folder in (self.layout.processed, self.layout.failed, out, out / RECORDS_DIR, out / RECORDS_DIR / HISTORY_DIR):
+            if folder.is_dir():
+                for tmp in folder.glob(".*.tmp"):
+                    tmp.unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
     def recover(self) -> list[Path]:
         """Files a previous run claimed but did not finish, ready to be redone."""
+        self.clean_temporaries()
         out = []
         for path in self.layout.claimed():
             sha, _ = split_work_name(path.name)

@@ -99,6 +99,9 @@ def test_kill_and_restart(tmp_path: Path) -> None:
         assert record == process_bytes(by_safe[name], name, LIMITS), name
     assert duplicates >= DUPLICATES
 
+    # no temporary file of an interrupted atomic write is left anywhere
+    assert not [p for p in list(inbox.rglob("*.tmp")) + list(out.rglob("*.tmp"))]
+
     # the catalog: whole lines only, one per extracted file name
     lines = (out / "catalog.jsonl").read_text(encoding="utf-8").splitlines()
     entries = [json.loads(line) for line in lines]

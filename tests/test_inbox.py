@@ -155,3 +155,14 @@ def test_prefect_engine_serves_a_batch(tmp_path: Path, prefect_harness) -> None:
     serve_once(inbox, out, engine="prefect")
     assert len(finals(inbox)) == 3 and time.monotonic() - start < 300
     assert len(read_catalog(out)) == 3
+
+
+def test_stale_temporary_writes_are_removed(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    (inbox / "processed").mkdir(parents=True)
+    (out / "records").mkdir(parents=True)
+    stale = [inbox / "processed" / ".a.txt.record.json.x1.tmp", out / "records" / ".a.txt.json.x2.tmp", out / ".catalog.jsonl.x3.tmp"]
+    for p in stale:
+        p.write_text("{half")
+    serve_once(inbox, out)
+    assert not any(p.exists() for p in stale)
