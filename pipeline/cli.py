@@ -155,6 +155,16 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    if not (args.out / "records").is_dir():
+        print(f"error: no records in {args.out}; run 'process' or 'watch' first", file=sys.stderr)
+        return 2
+    from .api import serve
+
+    serve(args.out, args.host, args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Vietnamese plan documents to grounded JSON records.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -219,6 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     ix = sub.add_parser("index", help="bring the catalog index (catalog.sqlite) up to date with the records")
     ix.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ix.set_defaults(func=_cmd_index)
+
+    sv = sub.add_parser("serve", help="serve the catalog as a read-only HTTP JSON API (OpenAPI at /openapi.json)")
+    sv.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the output folder whose records to serve")
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    sv.add_argument("--port", type=int, default=8787, help="port (default 8787)")
+    sv.set_defaults(func=_cmd_serve)
     return parser
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 INDEX_NAME = "catalog.sqlite"
-INDEX_VERSION = 2
+INDEX_VERSION = 4
 SNIPPET_CHARS = 160
 #: How many best BM25 matches are re-ranked so that exact-diacritics matches come first.
 RERANK_WINDOW = 100
@@ -39,7 +39,9 @@ CREATE TABLE IF NOT EXISTS records (
     record_id TEXT PRIMARY KEY, filename TEXT NOT NULL, record_path TEXT NOT NULL, mtime_ns INTEGER NOT NULL,
     status TEXT, kind TEXT, kind_key TEXT, number TEXT, number_key TEXT, issuer TEXT, issuer_key TEXT,
     province TEXT, province_key TEXT, issued_on TEXT, period_start INTEGER, period_end INTEGER,
-    title TEXT, has_quotas INTEGER NOT NULL, text TEXT);
+    title TEXT, has_quotas INTEGER NOT NULL);
+-- full texts apart, so that filtering and sorting read only narrow rows
+CREATE TABLE IF NOT EXISTS texts (rec INTEGER PRIMARY KEY, text TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS records_path ON records(record_path);
 CREATE INDEX IF NOT EXISTS records_number ON records(number_key);
 CREATE INDEX IF NOT EXISTS records_kind ON records(kind_key, issued_on);
@@ -47,15 +49,17 @@ CREATE INDEX IF NOT EXISTS records_province ON records(province_key, issued_on);
 CREATE INDEX IF NOT EXISTS records_quotas ON records(has_quotas, issued_on);
 CREATE INDEX IF NOT EXISTS records_issued ON records(issued_on);
 CREATE INDEX IF NOT EXISTS records_period ON records(period_start, period_end);
-CREATE TABLE IF NOT EXISTS targets (record_id TEXT NOT NULL, year INTEGER, value REAL, unit TEXT, indicator TEXT);
-CREATE INDEX IF NOT EXISTS targets_year ON targets(year, record_id);
-CREATE INDEX IF NOT EXISTS targets_record ON targets(record_id);
-CREATE TABLE IF NOT EXISTS citations (record_id TEXT NOT NULL, number TEXT NOT NULL, number_key TEXT NOT NULL,
+CREATE INDEX IF NOT EXISTS records_issuer ON records(issuer_key, issued_on);
+CREATE TABLE IF NOT EXISTS issuers (issuer_key TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS targets (rec INTEGER NOT NULL, year INTEGER, value REAL, unit TEXT, indicator TEXT);
+CREATE INDEX IF NOT EXISTS targets_year ON targets(year, rec);
+CREATE INDEX IF NOT EXISTS targets_rec ON targets(rec);
+CREATE TABLE IF NOT EXISTS citations (rec INTEGER NOT NULL, number TEXT NOT NULL, number_key TEXT NOT NULL,
     kind TEXT, issued_on TEXT, relation TEXT);
-CREATE INDEX IF NOT EXISTS citations_number ON citations(number_key, record_id);
-CREATE INDEX IF NOT EXISTS citations_record ON citations(record_id);
+CREATE INDEX IF NOT EXISTS citations_number ON citations(number_key, rec);
+CREATE INDEX IF NOT EXISTS citations_rec ON citations(rec);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    record_id UNINDEXED, title, body, facts, issuer, tokenize = 'unicode61 remove_diacritics 2');
+    record_id UNINDEXED, title, body, facts, tokenize = 'unicode61 remove_diacritics 2');
 """
 
 
@@ -122,8 +126,9 @@ class Filters:
             clauses.append("r.number_key = ?")
             args.append(number_key(self.number))
         if self.issuer and _terms(self.issuer):
-            clauses.append("r.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
-            args.append("issuer : " + " + ".join(f'"{t}"' for t in _terms(self.issuer)))
+            # issuers are few: match the distinct names, then use the (issuer_key, issued_on) index
+            clauses.append("r.issuer_key IN (SELECT issuer_key FROM issuers WHERE issuer_key LIKE ?)")
+            args.append(f"%{' '.join(_terms(self.issuer))}%")
         if self.province:
             clauses.append("r.province_key = ?")
             args.append(fold(self.province).strip())
@@ -140,13 +145,13 @@ class Filters:
             clauses.append("r.period_start <= ?")
             args.append(self.period_to)
         if self.target_year is not None:
-            clauses.append("r.record_id IN (SELECT record_id FROM targets WHERE year = ?)")
+            clauses.append("r.rowid IN (SELECT rec FROM targets WHERE year = ?)")
             args.append(self.target_year)
         if self.has_quotas is not None:
             clauses.append("r.has_quotas = ?")
             args.append(1 if self.has_quotas else 0)
         if self.cites:
-            clauses.append("r.record_id IN (SELECT record_id FROM citations WHERE number_key = ?)")
+            clauses.append("r.rowid IN (SELECT rec FROM citations WHERE number_key = ?)")
             args.append(number_key(self.cites))
         return clauses, args
 
@@ -189,7 +194,7 @@ class CatalogIndex:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, INDEX_VERSION):  # built by another version: rebuild from the records
             with self.db:
-                for table in ("fts", "citations", "targets", "records"):
+                for table in ("fts", "citations", "targets", "issuers", "texts", "records"):
                     self.db.execute(f"DROP TABLE IF EXISTS {table}")
         self.db.executescript(SCHEMA)
 
@@ -206,33 +211,34 @@ class CatalogIndex:
         self._remove(rid)
         text = record.get("text") or ""
         cur = self.db.execute(
-            "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (rid, record["source"]["filename"], record_path, mtime_ns, record["status"], doc.get("kind"),
              fold(doc.get("kind") or ""), doc.get("number"), number_key(doc.get("number") or "") or None,
              doc.get("issuer"), fold(doc.get("issuer") or ""), doc.get("province"), fold(doc.get("province") or ""),
              doc.get("issued_on"), period.get("start_year"), period.get("end_year"), doc.get("title"),
-             1 if record.get("reward_quotas") else 0, text))
+             1 if record.get("reward_quotas") else 0))
+        rec = cur.lastrowid
+        self.db.execute("INSERT INTO texts VALUES (?, ?)", (rec, text))
         self.db.executemany("INSERT INTO targets VALUES (?,?,?,?,?)",
-                            [(rid, t.get("year"), t.get("value"), t.get("unit"), t.get("indicator"))
+                            [(rec, t.get("year"), t.get("value"), t.get("unit"), t.get("indicator"))
                              for t in record.get("targets") or []])
         self.db.executemany("INSERT INTO citations VALUES (?,?,?,?,?,?)",
-                            [(rid, r["number"], number_key(r["number"]), r.get("kind"), r.get("issued_on"), r.get("relation"))
+                            [(rec, r["number"], number_key(r["number"]), r.get("kind"), r.get("issued_on"), r.get("relation"))
                              for r in record.get("references") or []])
         facts = " ".join([*(t.get("indicator") or "" for t in record.get("targets") or []),
                           *(c.get("text") or "" for c in record.get("criteria") or []),
                           doc.get("issuer") or "", doc.get("province") or "", doc.get("number") or ""])
         # the full-text row shares the record's rowid, so it is found and removed without a scan
-        self.db.execute("INSERT INTO fts(rowid, record_id, title, body, facts, issuer) VALUES (?,?,?,?,?,?)",
-                        (cur.lastrowid, rid, fold(doc.get("title") or ""), fold(text), fold(facts), fold(doc.get("issuer") or "")))
+        self.db.execute("INSERT INTO fts(rowid, record_id, title, body, facts) VALUES (?,?,?,?,?)",
+                        (rec, rid, fold(doc.get("title") or ""), fold(text), fold(facts)))
+        self.db.execute("INSERT OR IGNORE INTO issuers VALUES (?)", (fold(doc.get("issuer") or ""),))
 
     def _remove(self, rid: str) -> None:
         row = self.db.execute("SELECT rowid FROM records WHERE record_id = ?", (rid,)).fetchone()
         if row is None:
             return
-        self.db.execute("DELETE FROM fts WHERE rowid = ?", (row[0],))
-        self.db.execute("DELETE FROM records WHERE rowid = ?", (row[0],))
-        for table in ("targets", "citations"):
-            self.db.execute(f"DELETE FROM {table} WHERE record_id = ?", (rid,))
+        for table, key in (("fts", "rowid"), ("records", "rowid"), ("texts", "rec"), ("targets", "rec"), ("citations", "rec")):
+            self.db.execute(f"DELETE FROM {table} WHERE {key} = ?", (row[0],))
 
     def remove_path(self, record_path: str) -> None:
         row = self.db.execute("SELECT record_id FROM records WHERE record_path = ?", (record_path,)).fetchone()
@@ -278,19 +284,29 @@ class CatalogIndex:
         clauses, args = (filters or Filters()).where()
         where = (" AND " + " AND ".join(clauses)) if clauses else ""
         if not _terms(query):
+            flt = filters or Filters()
             sql_where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-            total = self.db.execute(f"SELECT COUNT(*) FROM records r {sql_where}", args).fetchone()[0]
-            rows = self.db.execute(f"SELECT {self._COLUMNS} FROM records r {sql_where} "
-                                   f"ORDER BY r.issued_on DESC, r.filename LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
+            total = self._count_side_table(flt)
+            if total is None:
+                total = self.db.execute(f"SELECT COUNT(*) FROM records r {sql_where}", args).fetchone()[0]
+            # Newest first. Broad filters walk the issue-date index and stop after one page;
+            # a number lookup (one or two rows) uses its own index.
+            indexed = "" if flt.number else "INDEXED BY records_issued"
+            rows = self.db.execute(f"SELECT {self._COLUMNS} FROM records r {indexed} {sql_where} "
+                                   f"ORDER BY r.issued_on DESC LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
             return Page(total, [self._hit(r) for r in rows])
         match = fts_query(query)
-        total = self.db.execute(f"SELECT COUNT(*) FROM fts JOIN records r ON r.rowid = fts.rowid "
-                                f"WHERE fts MATCH ?{where}", [match, *args]).fetchone()[0]
+        matches = self.db.execute("SELECT COUNT(*) FROM fts WHERE fts MATCH ?", [match]).fetchone()[0]
+        total = matches if not clauses else self.db.execute(
+            f"SELECT COUNT(*) FROM records r WHERE r.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?){where}",
+            [match, *args]).fetchone()[0]
         window = max(RERANK_WINDOW, offset + limit)
-        # BM25 must score every match; past BM25_LIMIT matches the newest records come first instead.
-        order = "bm25(fts, 5.0, 1.0, 2.0, 1.0)" if total <= BM25_LIMIT else "fts.rowid DESC"
+        # BM25 scores every full-text match (before filters); past BM25_LIMIT of them the newest
+        # records come first instead.
+        order = "bm25(fts, 5.0, 1.0, 2.0, 1.0)" if matches <= BM25_LIMIT else "fts.rowid DESC"
         rows = self.db.execute(
-            f"SELECT {self._COLUMNS}, r.text FROM fts JOIN records r ON r.rowid = fts.rowid "
+            # CROSS JOIN keeps the full-text match as the outer loop, read in rank or rowid order
+            f"SELECT {self._COLUMNS}, (SELECT text FROM texts WHERE rec = r.rowid) FROM fts CROSS JOIN records r ON r.rowid = fts.rowid "
             f"WHERE fts MATCH ?{where} ORDER BY {order} LIMIT ?",
             [match, *args, window]).fetchall()
         needle = unicodedata.normalize("NFC", query).lower().strip()
@@ -307,13 +323,23 @@ class CatalogIndex:
             hits.append(hit)
         return Page(total, hits)
 
+    def _count_side_table(self, flt: Filters) -> int | None:
+        """Counts straight from the targets or citations index when that is the only filter."""
+        active = {k for k, v in flt.__dict__.items() if v is not None and v != ""}
+        if active == {"target_year"}:
+            return self.db.execute("SELECT COUNT(DISTINCT rec) FROM targets WHERE year = ?", (flt.target_year,)).fetchone()[0]
+        if active == {"cites"}:
+            return self.db.execute("SELECT COUNT(DISTINCT rec) FROM citations WHERE number_key = ?",
+                                   (number_key(flt.cites),)).fetchone()[0]
+        return None
+
     def cited_by(self, number: str, limit: int = 50, offset: int = 0) -> Page:
         """Records that cite (implement, build on...) the document ``number``."""
         key = number_key(number)
-        total = self.db.execute("SELECT COUNT(DISTINCT record_id) FROM citations WHERE number_key = ?", (key,)).fetchone()[0]
+        total = self.db.execute("SELECT COUNT(DISTINCT rec) FROM citations WHERE number_key = ?", (key,)).fetchone()[0]
         rows = self.db.execute(
-            f"SELECT {self._COLUMNS}, c.relation FROM citations c JOIN records r ON r.record_id = c.record_id "
-            f"WHERE c.number_key = ? GROUP BY r.record_id ORDER BY r.issued_on, r.filename LIMIT ? OFFSET ?",
+            f"SELECT {self._COLUMNS}, c.relation FROM citations c JOIN records r ON r.rowid = c.rec "
+            f"WHERE c.number_key = ? GROUP BY r.rowid ORDER BY r.issued_on, r.filename LIMIT ? OFFSET ?",
             (key, limit, offset)).fetchall()
         hits = []
         for row in rows:
@@ -327,7 +353,8 @@ class CatalogIndex:
         rows = self.db.execute(
             "SELECT c.number, c.kind, c.issued_on, c.relation, "
             "(SELECT r.record_id FROM records r WHERE r.number_key = c.number_key LIMIT 1) "
-            "FROM citations c WHERE c.record_id = ? ORDER BY c.rowid", (record_id,)).fetchall()
+            "FROM citations c WHERE c.rec = (SELECT rowid FROM records WHERE record_id = ?) ORDER BY c.rowid",
+            (record_id,)).fetchall()
         return [dict(zip(("number", "kind", "issued_on", "relation", "record_id"), r)) for r in rows]
 
     def get(self, record_id: str) -> Hit | None:
