@@ -15,6 +15,15 @@ if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && command -v apt-ge
     echo "setup: could not install fonts-dejavu-core; PDF fixture tests will be skipped" >&2
 fi
 
+# Headless Chromium, used by tests/test_review_page.py to screenshot the review pages.
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing chromium" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  { $SUDO apt-get update -qq >/dev/null && \
+    $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || \
+    echo "setup: warning: could not install chromium; the review page browser test will be skipped" >&2
+fi
+
 if [ ! -x "$VENV/bin/python" ]; then
   echo "setup: creating $VENV" >&2
   "$PY" -m venv "$VENV"

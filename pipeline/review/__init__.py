@@ -1,0 +1,1 @@
+"""Human review of extracted records: review pages (:mod:`.page`) and corrections."""
