@@ -12,7 +12,6 @@ from typing import Any, Iterable
 
 from .catalog import catalog_entry, update_catalog
 from .process import process_path
-from .storage import write_json_atomic
 
 RECORDS_DIR = "records"
 _IGNORED = re.compile(r"^(?:\.|~\$)|\.(?:part|tmp|crdownload|partial)$", re.IGNORECASE)
@@ -40,10 +39,13 @@ def record_name(filename: str) -> str:
 
 
 def write_record(out_dir: Path, record: dict[str, Any]) -> dict[str, Any]:
-    """Write one record atomically and return its catalog entry."""
-    rel = f"{RECORDS_DIR}/{record_name(record['source']['filename'])}"
-    write_json_atomic(out_dir / rel, record)
-    return catalog_entry(record, rel)
+    """Publish one record (machine copy, reviewer corrections applied, atomic writes; see
+    :func:`pipeline.review.corrections.publish`) and return the catalog entry of the published record."""
+    from .review.corrections import publish  # imported here: the review package imports this module
+
+    name = record_name(record["source"]["filename"])
+    published = publish(out_dir, name[: -len(".json")], record)
+    return catalog_entry(published, f"{RECORDS_DIR}/{name}")
 
 
 def process_and_write(path: Path, out_dir: Path) -> dict[str, Any]:

@@ -8,11 +8,13 @@ files' lines are kept. Every line is valid against ``schemas/catalog-entry.schem
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .schema import CATALOG_ENTRY_SCHEMA, ENVELOPE_SCHEMA, SCHEMA_VERSION, validate
 from .storage import write_json_atomic, write_text_atomic
@@ -48,6 +50,20 @@ def catalog_entry(record: dict[str, Any], record_path: str) -> dict[str, Any]:
     return entry
 
 
+def publication_stamp(out_dir: Path, record_file: str) -> Path:
+    """Where the sha256 of a record file (``<name>.json`` in ``OUT/records/``), as the pipeline last
+    published it, is kept (written by :func:`pipeline.review.corrections.publish`)."""
+    return out_dir / "corrections" / f".{record_file.removesuffix('.json')}.published"
+
+
+def published_by_pipeline(out_dir: Path, record_file: str, data: bytes) -> bool:
+    """Whether ``data`` is the record file exactly as the pipeline published it (not a reviewer's edit)."""
+    try:
+        return publication_stamp(out_dir, record_file).read_text().strip() == hashlib.sha256(data).hexdigest()
+    except OSError:
+        return False
+
+
 def read_catalog(out_dir: Path) -> list[dict[str, Any]]:
     path = out_dir / CATALOG_NAME
     if not path.exists():
@@ -59,15 +75,29 @@ def read_catalog(out_dir: Path) -> list[dict[str, Any]]:
     return entries
 
 
+@contextmanager
+def catalog_lock(out_dir: Path) -> Iterator[None]:
+    """Exclusive lock on the catalog of ``out_dir`` (``fcntl.flock`` on ``.catalog.lock``), so that
+    two processes (the inbox service and a reviewer's command) never lose each other's update."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".catalog.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def update_catalog(out_dir: Path, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Merge ``entries`` into the catalog (by file name), rewrite it and its envelope atomically."""
-    merged = {e["filename"]: e for e in read_catalog(out_dir)}
-    for e in entries:
-        merged[e["filename"]] = e
-    ordered = [merged[k] for k in sorted(merged)]
-    body = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in ordered)
-    write_text_atomic(out_dir / CATALOG_NAME, body)
-    write_json_atomic(out_dir / ENVELOPE_NAME, envelope(out_dir, ordered, body))
+    with catalog_lock(out_dir):
+        merged = {e["filename"]: e for e in read_catalog(out_dir)}
+        for e in entries:
+            merged[e["filename"]] = e
+        ordered = [merged[k] for k in sorted(merged)]
+        body = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in ordered)
+        write_text_atomic(out_dir / CATALOG_NAME, body)
+        write_json_atomic(out_dir / ENVELOPE_NAME, envelope(out_dir, ordered, body))
     return ordered
 
 

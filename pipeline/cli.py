@@ -165,6 +165,120 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review_name(args: argparse.Namespace) -> str:
+    from .review.corrections import resolve_name
+
+    return resolve_name(args.out, args.name)
+
+
+def _cmd_review_list(args: argparse.Namespace) -> int:
+    from .review.corrections import needs_review
+
+    items = needs_review(args.out)
+    if args.json:
+        print(json.dumps([{"name": n, "reasons": r} for n, r in items], ensure_ascii=False, indent=2))
+        return 0
+    for name, reasons in items:
+        print(f"{name}: {'; '.join(reasons)}")
+    print(f"{len(items)} record(s) need review")
+    return 0
+
+
+def _cmd_review_sync(args: argparse.Namespace) -> int:
+    from .review.corrections import sync_all
+
+    result = sync_all(args.out, author=args.author)
+    for name, correction in result.captured:
+        print(f"{name}: captured correction {correction['id']} ({len(correction['patch'])} operations)")
+    for error in result.invalid:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+    print(f"{len(result.captured)} edit(s) captured, {len(result.invalid)} invalid (left pending in place)")
+    return 1 if result.invalid else 0
+
+
+def _cmd_review_show(args: argparse.Namespace) -> int:
+    from .review.corrections import format_corrections
+
+    print(format_corrections(args.out, _review_name(args)))
+    return 0
+
+
+def _cmd_review_decide(args: argparse.Namespace) -> int:
+    from .review.corrections import accept, reject
+
+    decide = accept if args.review_command == "accept" else reject
+    correction = decide(args.out, _review_name(args), args.id, author=args.author)
+    print(f"{args.name}: correction {correction['id']} is now {correction['status']}")
+    return 0
+
+
+def _cmd_review_export_gold(args: argparse.Namespace) -> int:
+    from .review.corrections import export_gold
+
+    written = export_gold(args.out, args.gold_dir)
+    for path in written:
+        print(path)
+    print(f"{len(written)} gold file(s) written to {args.gold_dir}; score the extractor with: "
+          f"python -m pipeline eval {args.gold_dir} {args.out / 'machine'}")
+    return 0
+
+
+def _cmd_review_pages(args: argparse.Namespace) -> int:
+    from .review.page import main_pages
+
+    return main_pages(args.out)
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from .review.errors import InvalidEdit, ReviewError
+
+    if args.review_func is not _cmd_review_pages and not (args.out / "records").is_dir():
+        print(f"error: no records in {args.out}; run 'process' or 'watch' first", file=sys.stderr)
+        return 2
+    try:
+        return args.review_func(args)
+    except InvalidEdit as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"error: {exc.hint}", file=sys.stderr)
+        return 1
+    except ReviewError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+
+
+def _add_review_parser(sub: argparse._SubParsersAction) -> None:
+    """``review``: reviewer corrections (list, sync, show, accept, reject, export-gold) and review pages."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: outputs/)")
+    rv = sub.add_parser("review", help="reviewer corrections that survive re-processing, and review pages")
+    rv.set_defaults(func=_cmd_review)
+    rsub = rv.add_subparsers(dest="review_command", required=True)
+    r = rsub.add_parser("list", parents=[common], help="records needing review: failed, partial, conflicts, "
+                        "pending edits, low confidence")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(review_func=_cmd_review_list)
+    r = rsub.add_parser("sync", parents=[common], help="capture reviewers' edits of OUT/records/*.json as corrections")
+    r.add_argument("--author", help="who made the edits (default: $USER)")
+    r.set_defaults(review_func=_cmd_review_sync)
+    r = rsub.add_parser("show", parents=[common], help="a record's corrections: path, machine value -> corrected value, status")
+    r.add_argument("name", help="record name (file name in OUT/records/, with or without .json, or the source file name)")
+    r.set_defaults(review_func=_cmd_review_show)
+    for verb, text in (("accept", "re-pin a conflicting correction to the current machine values and apply it"),
+                       ("reject", "reject a correction; the record goes back to the machine value")):
+        r = rsub.add_parser(verb, parents=[common], help=text)
+        r.add_argument("name", help="record name")
+        r.add_argument("id", help="correction id (see 'review show')")
+        r.add_argument("--author", help="who decides (default: $USER)")
+        r.set_defaults(review_func=_cmd_review_decide)
+    r = rsub.add_parser("export-gold", parents=[common], help="export corrected records as gold files for 'eval'")
+    r.add_argument("gold_dir", type=Path, help="folder to write the gold files to")
+    r.set_defaults(review_func=_cmd_review_export_gold)
+    r = rsub.add_parser("pages", parents=[common], help="write one HTML review page per record to OUT/review/")
+    r.set_defaults(review_func=_cmd_review_pages)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Vietnamese plan documents to grounded JSON records.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -235,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     sv.add_argument("--port", type=int, default=8787, help="port (default 8787)")
     sv.set_defaults(func=_cmd_serve)
+
+    _add_review_parser(sub)
     return parser
 
 

@@ -190,10 +190,19 @@ def score_lists(tallies: dict[str, Tally], tag: str, gold: dict, rec: dict) -> N
                     _decide(tallies[sub], g[key] == p.get(key), g[key], p.get(key), f"{tag} {fam} {g.get('number') or g.get('indicator') or g.get('text', '')[:40]} {key}")
 
 
+#: Folders of an output folder that hold other files than its current records: the machine
+#: copies behind reviewers' corrections, the corrections, earlier versions of records.
+NOT_RECORDS = frozenset({"machine", "corrections", "history"})
+
+
 def load_records(root: Path) -> dict[str, dict[str, Any]]:
-    """Records under ``root`` (searched recursively), by source file name."""
+    """Records under ``root`` (searched recursively), by source file name. Sub-folders named in
+    :data:`NOT_RECORDS` are skipped, so ``OUT`` scores the published (reviewed) records; pass
+    ``OUT/machine`` to score the extractor's own output."""
     out: dict[str, dict[str, Any]] = {}
     for path in sorted(root.rglob("*.json")):
+        if NOT_RECORDS.intersection(path.relative_to(root).parts[:-1]):
+            continue
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -259,9 +259,12 @@ class CatalogIndex:
                 if known.get(rel) == mtime:
                     continue
                 try:
-                    record = json.loads(path.read_text(encoding="utf-8"))
+                    data = path.read_bytes()
+                    record = json.loads(data.decode("utf-8"))
                 except (OSError, ValueError):
                     continue
+                if not _publishable(out_dir, path, data, record):
+                    continue  # a reviewer's edit that breaks the contract: keep what was indexed
                 self.add(record, rel, mtime)
                 added += 1
             removed = [p for p in known if p not in seen]
@@ -386,6 +389,18 @@ def snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> str | None:
     out.append(text[cursor:end])
     piece = re.sub(r"\s+", " ", "".join(out)).strip()
     return ("…" if start > 0 else "") + piece + ("…" if end < len(text) else "")
+
+
+def _publishable(out_dir: Path, path: Path, data: bytes, record: Any) -> bool:
+    """A record file as the pipeline published it, or else one that passes the record contract
+    (a reviewer's valid edit, a record written by other means): invalid edits are not indexed."""
+    from .catalog import published_by_pipeline
+
+    if published_by_pipeline(out_dir, path.name, data):
+        return True
+    from .review.corrections import publishable  # only for files the pipeline did not write as they are
+
+    return publishable(out_dir, path.name, record)
 
 
 def open_index(out_dir: Path, sync: bool = True) -> CatalogIndex:

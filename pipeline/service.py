@@ -29,6 +29,7 @@ from .inbox import Layout, StateStore, safe_name, split_work_name, work_name
 from .limits import DEFAULT_LIMITS, Limits
 from .process import process_bytes, source_info
 from .record import failure_record
+from .review.corrections import BASE_DIR, CORRECTIONS_DIR, MACHINE_DIR, publish
 from .storage import write_json_atomic
 
 HISTORY_DIR = "history"
@@ -131,7 +132,8 @@ class InboxService:
         runs per output folder, so any that exist at start-up are stale)."""
         removed = 0
         out = self.config.out
-        for folder in (self.layout.processed, self.layout.failed, out, out / RECORDS_DIR, out / RECORDS_DIR / HISTORY_DIR):
+        for folder in (self.layout.processed, self.layout.failed, out, out / RECORDS_DIR, out / RECORDS_DIR / HISTORY_DIR,
+                       out / MACHINE_DIR, out / CORRECTIONS_DIR, out / CORRECTIONS_DIR / BASE_DIR):
             if folder.is_dir():
                 for tmp in folder.glob(".*.tmp"):
                     tmp.unlink(missing_ok=True)
@@ -196,23 +198,26 @@ class InboxService:
         out = self.config.out
         rel = f"{RECORDS_DIR}/{record_name(name)}"
         with self._catalog_lock:
-            current = out / rel
-            if current.exists():
-                try:
-                    old_id = json.loads(current.read_text(encoding="utf-8")).get("record_id", "")
-                except ValueError:
-                    old_id = ""
-                if old_id and old_id != sha:
-                    history = out / RECORDS_DIR / HISTORY_DIR / f"{record_name(name)[:-5]}.{old_id[:12]}.json"
-                    history.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(current, history)
-            write_json_atomic(current, record)
-            entry = catalog_entry(record, rel)
+            # publish() captures a reviewer's pending edit first, then applies the corrections
+            published = publish(out, record_name(name)[:-5], record,
+                                before_write=lambda current: self._archive(current, name, sha))
+            entry = catalog_entry(published, rel)
             previous = [v for v in self.state.versions(name) if v != sha]
             if previous:
                 entry["previous_record_ids"] = previous
             update_catalog(out, [entry])
         return rel
+
+    def _archive(self, current: Path, name: str, sha: str) -> None:
+        """Move the published record of an earlier version of ``name`` to ``records/history/``."""
+        try:
+            old_id = json.loads(current.read_text(encoding="utf-8")).get("record_id", "")
+        except ValueError:
+            old_id = ""
+        if old_id and old_id != sha:
+            history = self.config.out / RECORDS_DIR / HISTORY_DIR / f"{record_name(name)[:-5]}.{old_id[:12]}.json"
+            history.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(current, history)
 
     # -- the loop ----------------------------------------------------------------------------
     def run_batch(self, paths: list[Path]) -> list[Outcome]:

@@ -6,11 +6,15 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file in ``path``'s folder, fsync it, then rename over ``path``."""
+def write_text_atomic(path: Path, text: str, *, before_replace: Callable[[], bool] | None = None) -> bool:
+    """Write ``text`` to a temporary file in ``path``'s folder, fsync it, then rename over ``path``.
+
+    ``before_replace``, if given, is called once the new content is on disk, just before the
+    rename; if it returns False, nothing is replaced and False is returned.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -18,7 +22,11 @@ def write_text_atomic(path: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        if before_replace is not None and not before_replace():
+            Path(tmp).unlink(missing_ok=True)
+            return False
         os.replace(tmp, path)
+        return True
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -1,1 +1,11 @@
-"""Human review of extracted records: review pages (:mod:`.page`) and corrections."""
+"""Human review of extracted records: review pages (:mod:`.page`) and corrections.
+
+Corrections (:mod:`.corrections`): reviewers edit ``OUT/records/<name>.json``; the edit is kept
+as an RFC 6902 JSON Patch (:mod:`.patch`) against the machine output (``OUT/machine/``) and
+re-applied every time the record is published again, or flagged as a conflict when the values
+it corrects have changed.
+"""
+
+from .corrections import capture_edits, export_gold, publish
+
+__all__ = ["capture_edits", "export_gold", "publish"]
