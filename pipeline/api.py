@@ -28,7 +28,8 @@ from typing import Annotated, Any, AsyncIterator, Iterator
 from fastapi import FastAPI, HTTPException, Path as PathParam, Query, Request
 from pydantic import BaseModel, Field
 
-from .schema import SCHEMA_VERSION
+from .review.corrections import RecordFiles, expected_published
+from .schema import SCHEMA_VERSION, problems
 from .search import CatalogIndex, Filters, Page, open_index
 
 log = logging.getLogger(__name__)
@@ -188,9 +189,16 @@ def create_app(out_dir: Path, sync_interval: float = SYNC_INTERVAL) -> FastAPI:
         if hit is None:
             raise HTTPException(404, f"no record {record_id}")
         try:
-            return json.loads((out_dir / hit.record_path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):  # removed or being replaced since the last sync
-            raise HTTPException(404, f"record {record_id} is not available") from None
+            record = json.loads((out_dir / hit.record_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # removed, being replaced, or a reviewer's half-typed edit
+            record = None
+        if record is None or problems(record):
+            # a reviewer's edit that is not valid yet is never served: serve the last published version
+            name = Path(hit.record_path).name.removesuffix(".json")
+            record = expected_published(RecordFiles(out_dir, name))
+        if record is None:
+            raise HTTPException(404, f"record {record_id} is not available")
+        return record
 
     @app.get("/records/{record_id}/cites", response_model=Cites, responses=NOT_FOUND,
              summary="What a record cites",

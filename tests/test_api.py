@@ -306,3 +306,21 @@ def test_serve_cli(out: Path, tmp_path: Path) -> None:
 def test_serve_cli_without_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["serve", "--out", str(tmp_path / "nothing")]) == 2
     assert "no records" in capsys.readouterr().err
+
+
+def test_an_invalid_pending_edit_is_never_served(api: httpx.Client, out: Path) -> None:
+    """A reviewer's edit that breaks the schema stays in the file for them to fix, but the API
+    keeps serving the last published record."""
+    path = next((out / "records").glob("101*.json"))
+    original = path.read_text(encoding="utf-8")
+    record = json.loads(original)
+    try:
+        broken = json.loads(original)
+        broken["targets"][0]["value"] = "not a number"
+        path.write_text(json.dumps(broken, ensure_ascii=False, indent=2), encoding="utf-8")
+        served = get(api, f"/records/{record['record_id']}")
+        assert served["targets"][0]["value"] == record["targets"][0]["value"]
+        path.write_text("{ half-typed", encoding="utf-8")
+        assert get(api, f"/records/{record['record_id']}")["record_id"] == record["record_id"]
+    finally:
+        path.write_text(original, encoding="utf-8")
