@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .catalog import catalog_entry, update_catalog
+from .inbox import is_temporary
 from .process import process_path
 
 RECORDS_DIR = "records"
-_IGNORED = re.compile(r"^(?:\.|~\$)|\.(?:part|tmp|crdownload|partial)$", re.IGNORECASE)
 
 
 def collect_inputs(paths: Iterable[Path]) -> list[Path]:
@@ -29,7 +29,7 @@ def collect_inputs(paths: Iterable[Path]) -> list[Path]:
 
 
 def _ignored(rel: Path) -> bool:
-    return any(_IGNORED.search(part) for part in rel.parts)
+    return any(is_temporary(part) for part in rel.parts)
 
 
 def record_name(filename: str) -> str:
