@@ -47,12 +47,19 @@ class SourceInfo:
 
 @dataclass
 class RawDocument:
-    """A reader's output: raw page texts (one entry per page; one entry for page-less formats)."""
+    """A reader's output: raw page texts (one entry per page; one entry for page-less formats).
+
+    ``ingest`` says how the text was obtained: ``reader`` (format name), ``converter`` (an
+    external program that turned a legacy format into a readable one), ``encoding`` (legacy
+    font encodings detected and converted), ``ocr`` (pages read by OCR), ``tables`` (tables
+    the reader laid out as " | " rows). Readers fill what applies; the record publishes it.
+    """
 
     pages: list[str]
     media_type: str
     paged: bool = True
     warnings: list[str] = field(default_factory=list)
+    ingest: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
