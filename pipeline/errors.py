@@ -95,3 +95,18 @@ class TooLarge(ReaderError):
 
     code = "too_large"
     hint = "Split the document or raise the limit (--max-mb / --max-pages) if it is genuine."
+
+
+class ConverterMissing(ReaderError):
+    """A legacy format (Word .doc, RTF) needs LibreOffice to be read, and it is not installed."""
+
+    code = "converter_missing"
+    hint = ("Install LibreOffice Writer (Debian/Ubuntu package libreoffice-writer-nogui, "
+            "or run scripts/setup.sh) so `soffice` is on PATH, then resubmit.")
+
+
+class OcrFailed(ReaderError):
+    """Tesseract is missing, crashed or timed out on every page it was given."""
+
+    code = "ocr_failed"
+    hint = "Check the tesseract install (tesseract-ocr, tesseract-ocr-vie) and the scan; raise the OCR timeout for huge pages."

@@ -45,6 +45,10 @@ class SourceInfo:
         }
 
 
+#: How readers lay out a table row in the text: its cells joined by this separator.
+CELL_SEPARATOR = " | "
+
+
 @dataclass
 class RawDocument:
     """A reader's output: raw page texts (one entry per page; one entry for page-less formats).
@@ -75,6 +79,7 @@ class Document:
     source: SourceInfo
     paged: bool = True
     warnings: list[str] = field(default_factory=list)
+    ingest: dict[str, Any] = field(default_factory=dict)
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def derived(self, key: str, compute: Callable[[Document], Any]) -> Any:

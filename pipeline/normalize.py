@@ -49,4 +49,5 @@ def build_document(raw: RawDocument, source: SourceInfo) -> Document:
         parts.append(norm)
         offset += len(norm)
     text = PAGE_SEPARATOR.join(parts)
-    return Document(text=text, page_starts=starts, source=source, paged=raw.paged, warnings=list(raw.warnings))
+    return Document(text=text, page_starts=starts, source=source, paged=raw.paged,
+                    warnings=list(raw.warnings), ingest=dict(raw.ingest))

@@ -33,6 +33,7 @@ def build_record(doc: Document, resolved: Resolved, results: dict[str, Any], err
         "warnings": list(doc.warnings),
         "extractor_version": EXTRACTOR_VERSION,
         "source": doc.source.to_dict(),
+        "ingest": dict(doc.ingest),
         "text": doc.text,
         "document": _fields(resolved.document, DOCUMENT_FIELDS),
         "references": [r.to_dict() for r in resolved.references],
@@ -47,10 +48,11 @@ def build_record(doc: Document, resolved: Resolved, results: dict[str, Any], err
 
 
 #: Fact families recorded as they are extracted, as lists of items with evidence.
-LIST_FAMILIES = ("criteria", "schedule", "participants", "responsibilities", "abbreviations", "sections")
+LIST_FAMILIES = ("criteria", "schedule", "participants", "responsibilities", "abbreviations", "sections", "tables")
 
 
-def failure_record(source: SourceInfo, errors: list[dict[str, str]], warnings: list[str] | None = None) -> dict[str, Any]:
+def failure_record(source: SourceInfo, errors: list[dict[str, str]], warnings: list[str] | None = None,
+                   ingest: dict[str, Any] | None = None) -> dict[str, Any]:
     """The record of a file that could not be read: every fact empty, the reason in ``errors``."""
     return {
         "schema_version": SCHEMA_VERSION,
@@ -60,6 +62,7 @@ def failure_record(source: SourceInfo, errors: list[dict[str, str]], warnings: l
         "warnings": warnings or [],
         "extractor_version": EXTRACTOR_VERSION,
         "source": source.to_dict(),
+        "ingest": dict(ingest or {}),
         "text": None,
         "document": empty_document(),
         "references": [],

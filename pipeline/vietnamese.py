@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-_ONSET = "(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
-_NUCLEUS = (
-    "(?:uyê|uya|uyu|uây|uôi|ươi|ươu|oai|oay|oao|oeo|iêu|yêu|"
-    "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|ôi|ơi|oo|ua|uâ|uê|ui|uô|uơ|uy|ưa|ưi|ươ|ưu|yê|"
-    "a|ă|â|e|ê|i|o|ô|ơ|u|ư|y)"
-)
-_CODA = "(?:ng|nh|ch|[cmnpt])?"
-_SYLLABLE = re.compile(f"{_ONSET}{_NUCLEUS}{_CODA}")
+# Spelling rules: "ngh"/"gh" only before i, e, ê and "ng"/"g" never; "c" never before i, e, ê, y;
+# "q" only as "qu".
+_ONSET = "(?:ngh(?=[ieê])|ng(?![ieê])|nh|ch|gh(?=[ieê])|gi|kh|ph|qu(?!u)|th|tr|c(?![ieêy])|g(?![eê])|[bdđhklmnprstvx])?"
+# Nuclei by the codas they take: ending in a glide (ao, ươi) or an open diphthong (ia, ưa) none;
+# iê, uô, ươ, ă, â... need one; "nh"/"ch" follow only a, ê, i, y.
+_OPEN = "uya|uyu|uây|uôi|ươi|ươu|oai|oay|oao|oeo|iêu|yêu|ai|ao|au|ay|âu|ây|eo|êu|ia|iu|oi|ôi|ơi|ua|ui|uơ|ưa|ưi|ưu"
+_CLOSED = "(?:uyê|iê|yê|uô|ươ|uơ|oă|uâ|oo|â|ă)(?:ng|[cmnpt])"  # "uơ" + coda: the common typo "đuợc"
+_FRONT = "(?:oa|a)(?:ng|nh|ch|[cmnpt])?"
+_HIGH = "(?:uê|ê|uy|i|y)(?:nh|ch|[mnpt])?"
+_BACK = "(?:oe|e|o|ô|ơ|u|ư)(?:ng|[cmnpt])?"
+_SYLLABLE = re.compile(f"{_ONSET}(?:{_OPEN}|{_CLOSED}|{_FRONT}|{_HIGH}|{_BACK})")
 _WORD = re.compile(r"[^\W\d_]+")
 # Characters of Latin-1 and symbols that no Vietnamese word holds; in running text they are
 # the mark of a legacy font encoding decoded as a Western code page, or of OCR noise.

@@ -48,6 +48,7 @@ class Rendering:
     source: str           # stem of a corpus/inbox/*.txt file
     target: str           # file name of the rendering in corpus/inbox
     table: QuotaTable | None = field(default=None)
+    style: str = "plain"  # "scan": image-only PDF, like a scanned paper copy
 
 
 RENDERINGS = [
@@ -70,7 +71,13 @@ RENDERINGS = [
         ),
     ),
     Rendering("115_kh-ubnd-binhdinh-chuyendoiso", "126_kh-ubnd-binhdinh-chuyendoiso.docx"),
+    Rendering("117_kh-ubnd-bentre-kttt-phuluc", "127_kh-ubnd-bentre-kttt-phuluc.pdf"),
+    Rendering("117_kh-ubnd-bentre-kttt-phuluc", "128_kh-ubnd-bentre-kttt-phuluc.docx"),
+    Rendering("106_kh-lmhtx-sonla", "129_kh-lmhtx-sonla-scan.pdf", style="scan"),
 ]
+SCAN_DPI = 200
+SCAN_SKEW = 0.4  # degrees
+SCAN_SPECKLE = 1 / 3000  # share of pixels flipped
 
 ROMAN_HEADING = re.compile(r"^(?:I|II|III|IV|V|VI|VII|VIII|IX|X)\.\s")
 BODY_START = re.compile(r"^(?:Căn cứ|Thực hiện|Kính gửi|Để |Nhằm|Theo đề nghị)")
@@ -84,6 +91,7 @@ class Para:
     center: bool = False
     page_break_before: bool = False
     table: QuotaTable | None = None
+    rows: list[list[str]] | None = None  # a table written in the source as " | " lines
 
 
 def is_upper(line: str) -> bool:
@@ -114,6 +122,13 @@ def layout(text: str, table: QuotaTable | None = None) -> list[Para]:
                 continue
         if head and (BODY_START.match(line) or ROMAN_HEADING.match(line)):
             head = False
+        if " | " in line:  # a table row: consecutive rows make one table
+            cells = [c.strip() for c in line.split(" | ")]
+            if paras and paras[-1].rows is not None:
+                paras[-1].rows.append(cells)
+            else:
+                paras.append(Para("", rows=[cells]))
+            continue
         heading = bool(ROMAN_HEADING.match(line))
         para = Para(line, bold=heading or is_upper(line) or line == "Độc lập - Tự do - Hạnh phúc",
                     center=head, page_break_before=page_break)
@@ -151,11 +166,44 @@ def render_pdf(paras: list[Para], title: str, out: Path) -> None:
     for para in paras:
         if para.page_break_before:
             pdf.add_page()
+        if para.rows is not None:
+            pdf.set_font("DejaVu", "", 10)
+            with pdf.table(first_row_as_headings=False, line_height=5.5) as table:
+                for row in para.rows:
+                    cells = table.row()
+                    for value in row:
+                        cells.cell(value)
+            pdf.ln(1.5)
+            continue
         pdf.set_font("DejaVu", "B" if para.bold else "", 13)
         pdf.multi_cell(0, 6.5, para.text, align="C" if para.center else "L",
                        new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1.5)
     pdf.output(str(out))
+
+
+def scan(pdf_path: Path, out: Path, seed: int = 7) -> None:
+    """Rasterise a PDF the way a scanner would: grey pages at :data:`SCAN_DPI`, slightly skewed,
+    with speckles; saved as an image-only PDF (no text layer)."""
+    import random
+
+    import pypdfium2
+    from PIL import Image
+
+    rnd = random.Random(seed)
+    pages = []
+    pdf = pypdfium2.PdfDocument(str(pdf_path))
+    for page in pdf:
+        img = page.render(scale=SCAN_DPI / 72, grayscale=True).to_pil().convert("L")
+        img = img.rotate(SCAN_SKEW, resample=Image.Resampling.BICUBIC, fillcolor=255)
+        px = img.load()
+        for _ in range(int(img.width * img.height * SCAN_SPECKLE)):
+            px[rnd.randrange(img.width), rnd.randrange(img.height)] = rnd.choice((0, 96, 255))
+        pages.append(img)
+    pdf.close()
+    stamp = FIXED_DATE.timetuple()
+    pages[0].save(out, "PDF", save_all=True, append_images=pages[1:], resolution=SCAN_DPI,
+                  creationDate=stamp, modDate=stamp, producer="scripts/render_corpus.py")
 
 
 def render_docx(paras: list[Para], title: str, out: Path) -> None:
@@ -178,6 +226,13 @@ def render_docx(paras: list[Para], title: str, out: Path) -> None:
             for row in t.rows:
                 cells = table.add_row().cells
                 for cell, text in zip(cells, row):
+                    cell.text = text
+            continue
+        if para.rows is not None:
+            table = doc.add_table(rows=0, cols=len(para.rows[0]))
+            table.style = "Table Grid"
+            for row in para.rows:
+                for cell, text in zip(table.add_row().cells, row):
                     cell.text = text
             continue
         p = doc.add_paragraph()
@@ -237,7 +292,14 @@ def squash(s: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", s)).strip()
 
 
-def extracted_text(path: Path) -> str:
+def extracted_text(path: Path, tables: bool = False) -> str:
+    """The rendering's text as pdfplumber / python-docx give it; with ``tables``, as the
+    pipeline's own reader lays it out (table rows as " | " lines)."""
+    if tables:
+        sys.path.insert(0, str(ROOT))
+        from pipeline.readers import read_bytes
+
+        return "\n".join(read_bytes(path.read_bytes(), path.name).pages)
     if path.suffix == ".pdf":
         import pdfplumber
 
@@ -256,8 +318,8 @@ def extracted_text(path: Path) -> str:
 def verify(rendering: Rendering) -> list[str]:
     """Re-read a rendering: its text (diacritics included) must be the source text's."""
     path = INBOX / rendering.target
-    got = squash(extracted_text(path))
     source = (INBOX / f"{rendering.source}.txt").read_text(encoding="utf-8")
+    got = squash(extracted_text(path, tables=" | " in source))
     lines = [ln for ln in source.splitlines() if ln.strip() != SEPARATOR]
     problems = []
     if rendering.table is None:
@@ -290,13 +352,18 @@ def main(argv: list[str] | None = None) -> int:
         text = (INBOX / f"{r.source}.txt").read_text(encoding="utf-8")
         paras = layout(text, r.table)
         out = INBOX / r.target
-        if out.suffix == ".pdf":
+        if r.style == "scan":
+            plain = out.with_suffix(".plain.pdf")
+            render_pdf(paras, title_of(paras), plain)
+            scan(plain, out)
+            plain.unlink()
+        elif out.suffix == ".pdf":
             render_pdf(paras, title_of(paras), out)
         else:
             render_docx(paras, title_of(paras), out)
         gold = write_gold(r)
         print(f"{r.source}.txt -> {out.relative_to(ROOT)} ({out.stat().st_size} bytes), {gold.relative_to(ROOT)}")
-        if args.verify:
+        if args.verify and r.style == "plain":
             problems += verify(r)
     for p in problems:
         print("PROBLEM: " + p, file=sys.stderr)

@@ -89,6 +89,23 @@ def render_pdf(
     return _save(pdf, path, junk_prefix)
 
 
+def render_pdf_table(title: str, rows: list[list[str]], path: Path | str, *, after: str = "") -> Path:
+    """A PDF page with ``title``, a ruled table of ``rows`` (the first is the header), then ``after``."""
+    pdf = _new_pdf()
+    pdf.add_page()
+    pdf.multi_cell(0, LINE_HEIGHT, title)
+    pdf.ln(6)
+    with pdf.table(first_row_as_headings=False, line_height=LINE_HEIGHT) as table:
+        for row in rows:
+            cells = table.row()
+            for value in row:
+                cells.cell(value)
+    if after:
+        pdf.ln(10)
+        pdf.multi_cell(0, LINE_HEIGHT, after)
+    return _save(pdf, path)
+
+
 def encrypted_pdf(path: Path | str, text: str = "Kế hoạch số 1555/KH-SKHCN", *,
                   user_password: str = "secret", owner_password: str = "owner") -> Path:
     """A PDF that opens only with ``user_password`` (empty: readable by anyone)."""

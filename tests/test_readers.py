@@ -361,9 +361,19 @@ def test_rtf_is_not_read_as_text() -> None:
         read_bytes(rb"{\rtf1\ansi\deff0 {\fonttbl {\f0 Times;}} Hello}", "doc.rtf")
 
 
-def test_text_legacy_encoding_refused() -> None:
+def test_text_legacy_encoding_converted() -> None:
+    raw = read_bytes(TCVN3_SAMPLE.encode("utf-8"), "old.txt")
+    line = "Quyết định của Thủ tướng Chính phủ về việc sửa đổi, bổ sung Quy chế thành lập"
+    assert raw.pages == [(line + "\n") * 3]
+    assert raw.ingest["encoding"] == {"detected": ["tcvn3"], "runs": {"tcvn3": 3},
+                                      "chars": {"tcvn3": 3 * len(line)}, "methods": ["content"]}
+    assert raw.warnings == ["converted legacy encoding: tcvn3 (3 runs)"]
+
+
+def test_text_still_legacy_after_conversion_refused() -> None:
+    """Latin-1 gibberish that no legacy table turns into Vietnamese is still refused."""
     with pytest.raises(LegacyEncoding, match="TCVN3") as info:
-        read_bytes(TCVN3_SAMPLE.encode("utf-8"), "old.txt")
+        read_bytes(("¿¼½¾ ±²³ µ¶·¸¹º» " * 10).encode("utf-8"), "old.txt")
     assert info.value.code == "legacy_encoding"
 
 

@@ -70,5 +70,6 @@ from . import (  # noqa: E402,F401
     rewards,
     schedule,
     sections,
+    tables,
     targets,
 )

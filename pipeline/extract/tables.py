@@ -1,14 +1,27 @@
-"""Tables in the text: consecutive lines whose cells are separated by " | " (how the DOCX and
-PDF readers lay out table rows). Each cell keeps its span of the normalised text."""
+"""Tables in the text: consecutive lines laid out as table rows, cells joined by " | " (how
+the PDF and DOCX readers write table rows). Each cell keeps its span of the normalised text.
+
+An empty cell reads as nothing between two separators; normalisation squeezes its spaces, so
+"a | | b" is three cells, the middle one empty. A table's title is the line just above it
+("PHỤ LỤC I ... CHỈ TIÊU ..."), skipping notes in between ("(Kèm theo Kế hoạch số ...)",
+"(Đơn vị tính: ...)").
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from ..model import Document
+from ..model import CELL_SEPARATOR, Document, Evidence
+from ..values import Item
+from . import register
 
-SEPARATOR = " | "
+# A separator is a "|" with a space (or the line's edge) on both sides.
+_SEPARATOR = re.compile(r"(?:(?<= )|^)\|(?= |$)", re.MULTILINE)
+_LINE = re.compile(r"[^\n]+")
+# Notes between a title and its table: "(Đơn vị tính: triệu đồng)", "(Kèm theo Kế hoạch số ...)".
+_NOTE = re.compile(r"^\(?\s*(?:đơn vị(?: tính)?\s*:|(?:ban hành )?kèm theo\s)", re.IGNORECASE)
+MAX_TITLE_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -21,6 +34,7 @@ class Cell:
 @dataclass
 class Table:
     rows: list[list[Cell]]
+    title: Cell | None = None
 
     @property
     def start(self) -> int:
@@ -38,30 +52,88 @@ class Table:
         return None
 
 
-def _cells(line: re.Match[str]) -> list[Cell]:
-    cells, pos = [], line.start()
-    for part in line.group(0).split(SEPARATOR):
-        lead = len(part) - len(part.lstrip())
-        cells.append(Cell(pos + lead, pos + len(part.rstrip()), part.strip()))
-        pos += len(part) + len(SEPARATOR)
+def is_row(line: str, after_row: bool = True) -> bool:
+    """True for a line laid out as a table row.
+
+    A row of two cells, one empty, has a separator only at its edge ("| b", "a |"); it counts
+    only right after another row, since a stray bar at a line's edge is common noise.
+    """
+    return CELL_SEPARATOR in line or (after_row and (line.startswith("| ") or line.endswith(" |")))
+
+
+def row_cells(text: str, start: int, end: int) -> list[Cell]:
+    """The cells of the row ``text[start:end]``, each trimmed to its text."""
+    bounds = [start] + [x for m in _SEPARATOR.finditer(text, start, end) for x in (m.start(), m.end())] + [end]
+    cells = []
+    for a, b in zip(bounds[::2], bounds[1::2]):
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        cells.append(Cell(a, b, text[a:b]))
     return cells
+
+
+def _title(doc: Document, table_start: int) -> Cell | None:
+    """The line above the table (skipping up to two notes), when it is not a row itself."""
+    text = doc.text
+    end = table_start - 1
+    for _ in range(3):
+        if end <= 0:
+            return None
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end].strip()
+        if not line or is_row(line) or len(line) > MAX_TITLE_CHARS:
+            return None
+        if not _NOTE.match(line):
+            lead = len(text[start:end]) - len(text[start:end].lstrip())
+            return Cell(start + lead, start + lead + len(line), line)
+        end = start - 1
+    return None
 
 
 def find_tables(doc: Document) -> list[Table]:
     tables: list[Table] = []
     current: list[list[Cell]] = []
     last_end = -2
-    for line in re.finditer(r"[^\n]+", doc.text):
-        if SEPARATOR in line.group(0):
-            if current and line.start() != last_end + 1:
-                tables.append(Table(current))
-                current = []
-            current.append(_cells(line))
-            last_end = line.end()
+    for line in _LINE.finditer(doc.text):
+        if not is_row(line.group(0), after_row=bool(current) and line.start() == last_end + 1):
+            continue
+        if current and line.start() != last_end + 1:
+            tables.append(Table(current))
+            current = []
+        current.append(row_cells(doc.text, line.start(), line.end()))
+        last_end = line.end()
     if current:
         tables.append(Table(current))
+    for table in tables:
+        table.title = _title(doc, table.start)
     return tables
 
 
 def tables_of(doc: Document) -> list[Table]:
     return doc.derived("tables", find_tables)
+
+
+@dataclass
+class TableValue(Item):
+    """A table as structured rows: every cell with its evidence; the title above it, if any."""
+
+    title: dict[str, object] | None
+    rows: list[list[dict[str, object]]]
+    evidence: Evidence
+
+
+def _cell_value(doc: Document, cell: Cell) -> dict[str, object]:
+    return {"text": cell.text, "evidence": Evidence(cell.start, cell.end, cell.text, doc.page_at(cell.start)).to_dict()}
+
+
+@register("tables")
+def extract_tables(doc: Document) -> list[TableValue]:
+    """Every table of the document, row by row."""
+    out = []
+    for table in tables_of(doc):
+        rows = [[_cell_value(doc, cell) for cell in row] for row in table.rows]
+        title = _cell_value(doc, table.title) if table.title else None
+        out.append(TableValue(title, rows, doc.evidence(table.start, table.end)))
+    return out

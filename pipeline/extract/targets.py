@@ -27,6 +27,7 @@ from ..values import Target
 from . import mentions, register
 from .entities import phrase_pattern
 from .sections import enclosing, sections_of
+from .target_tables import table_targets
 
 DEADLINE = re.compile(r"(?:đến|tới|trong|vào|hết|cuối)\s+năm\s+((?:19|20)\d{2})|^năm\s+((?:19|20)\d{2})", re.IGNORECASE)
 CUE = re.compile(r"phấn đấu|chỉ tiêu|(?:đến|tới)\s+năm\s+(?:19|20)\d{2}|mục tiêu(?:\s+[^.:\n]{0,40}?)?\s+(?:là|:)", re.IGNORECASE)
@@ -170,10 +171,16 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
     return out
 
 
+def _qualifier_comparator(text: str) -> str:
+    """The comparator of a qualifier written in a table cell ("tối thiểu", "≥"), else ``eq``."""
+    q = _patterns()[0].search(text)
+    return _comparator(q.group(1)) if q else "eq"
+
+
 @register("targets")
 def extract_targets(doc: Document) -> list[Target]:
-    consumed: list[tuple[int, int]] = []
-    out: list[Target] = []
+    """Targets from target tables first, then from target statements in the running text."""
+    out, consumed = table_targets(doc, _qualifier_comparator)
     for start, end in target_sentences(doc):
         out.extend(targets_in(doc, start, end, consumed))
     return out

@@ -14,7 +14,7 @@ from typing import Callable
 from ..errors import ReaderError, TooLarge, UnsupportedFormat
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import RawDocument
-from . import docx, html, pdf, text
+from . import doc, docx, html, pdf, rtf, text
 
 Reader = Callable[[bytes, str, Limits], RawDocument]
 
@@ -28,6 +28,9 @@ class Format:
     suffixes: tuple[str, ...]
     reader: Reader
     sniff: Callable[[bytes], bool]
+    #: A weaker content test that, with one of ``suffixes``, still picks this format (a
+    #: damaged file then gets this reader's clear error instead of "unsupported format").
+    by_suffix: Callable[[bytes], bool] | None = None
 
 
 FORMATS: tuple[Format, ...] = (
@@ -39,8 +42,10 @@ FORMATS: tuple[Format, ...] = (
         docx.read,
         docx.sniff,
     ),
+    Format("doc", doc.MEDIA_TYPE, (".doc", ".dot"), doc.read, doc.sniff, doc.damaged),
+    Format("rtf", rtf.MEDIA_TYPE, (".rtf",), rtf.read, rtf.sniff),
     Format("html", "text/html", (".html", ".htm", ".xhtml"), html.read, html.sniff),
-    Format("text", "text/plain", (".txt", ".text", ".md"), text.read, text.sniff),
+    Format("text", "text/plain", (".txt", ".text", ".md"), text.read, text.sniff, lambda data: True),
 )
 
 
@@ -51,7 +56,7 @@ def detect_format(data: bytes, filename: str) -> Format:
             return fmt
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     for fmt in FORMATS:
-        if suffix in fmt.suffixes and fmt.name == "text":
+        if suffix in fmt.suffixes and fmt.by_suffix is not None and fmt.by_suffix(data):
             return fmt
     raise UnsupportedFormat(f"unsupported file format for {filename!r} (suffix {suffix or 'none'!r})")
 
@@ -71,6 +76,7 @@ def read_bytes(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> R
     except Exception as exc:  # a third-party parser failing on a broken file
         raise ReaderError(f"{fmt.name} reader could not read {filename!r}: {type(exc).__name__}: {exc}") from exc
     raw.media_type = fmt.media_type
+    raw.ingest.setdefault("reader", fmt.name)
     return raw
 
 

@@ -3,8 +3,14 @@
 * :func:`decode` turns bytes into ``str``: a BOM first (UTF-8, UTF-16, UTF-32), then strict
   UTF-8, then a declared charset (HTML ``<meta charset>``), then charset-normalizer's guess
   (e.g. ``cp1258`` for Windows-1258 Vietnamese).
-* :func:`check_unicode_vietnamese` refuses text in pre-Unicode Vietnamese font encodings
-  (TCVN3/ABC, VNI), which decode without error but read as Latin-1 gibberish ("Quy¸t ®Þnh").
+  Bytes that are not UTF-8 are also read as Windows-1252, the way TCVN3/VNI files (8-bit
+  font encodings) read, and whichever reading is more Vietnamese once legacy text is
+  converted is kept.
+* :func:`web_text_document` converts text in pre-Unicode Vietnamese font encodings
+  (TCVN3/ABC, VNI), which decode without error but read as Latin-1 gibberish ("QuyÕt
+  ®Þnh"), to Unicode by its content (:func:`pipeline.legacy.repair`), and records what it
+  converted in ``ingest["encoding"]``. :func:`check_unicode_vietnamese` still refuses text
+  that looks legacy after that.
 * :func:`strip_site_chrome` drops the widgets, counters and "Tin tức khác" lists that texts
   copied from government web sites carry; the patterns are data
   (``pipeline/lang/vi/site_chrome.json``). Every other line is kept exactly as it was:
@@ -18,13 +24,16 @@ from __future__ import annotations
 import codecs
 import re
 from functools import lru_cache
+from typing import Any
 
 from charset_normalizer import from_bytes
 
 from ..errors import EmptyDocument, LegacyEncoding, ReaderError, VocabularyError
 from ..lang import check_regexes, load_json
+from ..legacy import EncodingReport, repair
 from ..model import RawDocument
 from ..limits import DEFAULT_LIMITS, Limits
+from ..vietnamese import text_quality
 
 SNIFF_BYTES = 8192
 CHROME_FILE = "site_chrome.json"
@@ -38,6 +47,9 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _UTF8 = {"utf-8", "utf-8-sig"}
+LEGACY_CODEPAGE = "cp1252"
+# Windows-1252 as Windows reads it: the five bytes the codec leaves undefined map to U+0080+b.
+_CP1252 = {b: bytes([b]).decode(LEGACY_CODEPAGE, errors="ignore") or chr(b) for b in range(0x80, 0xA0)}
 
 # Latin-1 letters and signs that Unicode Vietnamese never uses, but TCVN3 and VNI text
 # decoded as a Western code page is full of ("¸", "µ", "®", "ñ", "ø" ...).
@@ -46,6 +58,8 @@ _FOREIGN_OK = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙ�
 # Letters and combining tone marks only Unicode Vietnamese has.
 _VIETNAMESE = re.compile("[ĂăĐđĨĩŨũƠơƯư\u1ea0-\u1ef9\u0300\u0301\u0303\u0309\u0323]")
 LEGACY_MIN_CHARS = 20
+LEGACY_MIN_WORDS = 5  # a code page no detector names is accepted as TCVN3/VNI from this many words
+LEGACY_MIN_SYLLABLES = 0.5  # ... of which at least this share are Vietnamese syllables once converted
 
 
 def bom_encoding(data: bytes) -> str | None:
@@ -84,17 +98,53 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
         pass
     if declared:
         try:
-            return data.decode(declared), codecs.lookup(declared).name
+            return _prefer_legacy_reading(data, data.decode(declared), codecs.lookup(declared).name)
         except (LookupError, UnicodeDecodeError):
             pass
     guess = _guess_encoding(data)
     if guess is None:
+        western = decode_cp1252(data)
+        if looks_legacy_vietnamese(western):  # charset detection finds TCVN3 incoherent
+            return western, LEGACY_CODEPAGE
         raise ReaderError("cannot tell the text encoding (not UTF-8, and no code page fits)")
-    return data.decode(guess, errors="replace"), codecs.lookup(guess).name
+    return _prefer_legacy_reading(data, data.decode(guess, errors="replace"), codecs.lookup(guess).name)
+
+
+def decode_cp1252(data: bytes) -> str:
+    """``data`` as Windows-1252, never failing (undefined bytes become U+0080-U+009F)."""
+    return data.decode("latin-1").translate(_CP1252)
+
+
+def looks_legacy_vietnamese(text: str) -> bool:
+    """True when ``text`` holds TCVN3/VNI runs and reads as Vietnamese once they are converted."""
+    report = EncodingReport()
+    quality = text_quality(repair(text, report))
+    return bool(report) and quality.words >= LEGACY_MIN_WORDS and quality.syllable_ratio >= LEGACY_MIN_SYLLABLES
+
+
+def _vietnamese_score(text: str) -> int:
+    return text_quality(repair(text)).score
+
+
+def _prefer_legacy_reading(data: bytes, text: str, codec: str) -> tuple[str, str]:
+    """``(text, codec)``, or the Windows-1252 reading when it is more Vietnamese once converted.
+
+    TCVN3/VNI files are 8-bit text that charset detection calls anything (cp1258, cp1250...).
+    """
+    if codec == LEGACY_CODEPAGE:
+        return text, codec
+    western = decode_cp1252(data)
+    if western != text and _vietnamese_score(western) > _vietnamese_score(text):
+        return western, LEGACY_CODEPAGE
+    return text, codec
 
 
 def check_unicode_vietnamese(text: str, what: str) -> None:
-    """Raise :class:`LegacyEncoding` when ``text`` is TCVN3/VNI font-encoded Vietnamese."""
+    """Raise :class:`LegacyEncoding` when ``text`` is TCVN3/VNI font-encoded Vietnamese.
+
+    Readers call it after converting what they could, so it fires on legacy text that no
+    font named and content detection did not recognise.
+    """
     foreign = [ch for ch in _FOREIGN.findall(text) if ch not in _FOREIGN_OK]
     if len(foreign) < LEGACY_MIN_CHARS:
         return
@@ -140,20 +190,26 @@ def strip_site_chrome(text: str) -> str:
 
 
 def web_text_document(text: str, media_type: str, encoding: str) -> RawDocument:
-    """The one-page document for decoded web or plain text: checked, chrome stripped."""
+    """The one-page document for decoded web or plain text: legacy text converted, chrome stripped."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise EmptyDocument("file is empty")
+    report = EncodingReport()
+    text = repair(text, report)
     check_unicode_vietnamese(text, "text")
     body = strip_site_chrome(text)
     if not body.strip():
         raise EmptyDocument("no text left after removing web-site chrome")
     warnings = [] if encoding in _UTF8 else [f"encoding: {encoding}"]
-    return RawDocument([body], media_type, paged=False, warnings=warnings)
+    ingest: dict[str, Any] = {}
+    if report:
+        ingest["encoding"] = report.to_dict()
+        warnings.append(f"converted legacy encoding: {report.describe()}")
+    return RawDocument([body], media_type, paged=False, warnings=warnings, ingest=ingest)
 
 
 def sniff(data: bytes) -> bool:
-    """True for bytes that are text: UTF-8, UTF-16/32 with a BOM, or a detectable code page.
+    """True for bytes that are text: UTF-8, UTF-16/32 with a BOM, a detectable code page, or TCVN3/VNI.
 
     RTF is text too, but reading its markup as prose would be wrong, so it is refused.
     """
@@ -166,7 +222,7 @@ def sniff(data: bytes) -> bool:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         return True
     except UnicodeDecodeError:
-        return _guess_encoding(head) is not None
+        return _guess_encoding(head) is not None or looks_legacy_vietnamese(decode_cp1252(head))
 
 
 def read(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> RawDocument:
