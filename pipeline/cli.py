@@ -20,9 +20,20 @@ def _cmd_process(args: argparse.Namespace) -> int:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
     if args.engine == "prefect":
-        from .flows import process_with_prefect
+        from .flows import process_with_prefect, resolve_runner
 
-        summary = process_with_prefect(args.paths, args.out, args.workers)
+        try:
+            runner, address = resolve_runner(args.runner, args.dask_address)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if args.dask_address and runner != "dask":
+            print("error: --dask-address needs --runner dask", file=sys.stderr)
+            return 2
+        summary = process_with_prefect(args.paths, args.out, args.workers, runner, address)
+    elif args.runner or args.dask_address:
+        print("error: --runner and --dask-address need --engine prefect", file=sys.stderr)
+        return 2
     else:
         from .batch import process_local
 
@@ -287,7 +298,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: outputs/)")
     p.add_argument("--engine", choices=("local", "prefect"), default="local",
                    help="run in this process (local, default) or as a Prefect flow with one task per document")
-    p.add_argument("--workers", type=int, default=2, help="concurrent documents with --engine prefect")
+    p.add_argument("--workers", type=int, default=2,
+                   help="concurrent documents with --engine prefect: threads, or with --runner dask and no "
+                        "--dask-address the worker processes of a temporary local Dask cluster (default 2)")
+    p.add_argument("--runner", choices=("thread", "dask"),
+                   help="where --engine prefect runs its tasks: threads of this process (thread, default) or a "
+                        "Dask cluster (dask); default from VNPLAN_TASK_RUNNER")
+    p.add_argument("--dask-address", metavar="tcp://HOST:8786",
+                   help="scheduler of an existing Dask cluster for --runner dask (default VNPLAN_DASK_ADDRESS; "
+                        "without one a temporary local cluster is started)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_cmd_process)
 

@@ -3,15 +3,23 @@
 Extraction stays plain Python (:mod:`pipeline.batch`); the flow adds per-document tasks that
 run concurrently, retries on transient I/O failures, and failure isolation: a task that still
 fails after its retries becomes a ``failed`` record, never a crashed batch.
+
+Where the tasks run is a setting (:func:`task_runner`): ``thread`` (default) runs them in
+threads of the flow's process; ``dask`` runs them on a Dask cluster through ``prefect-dask``,
+either an existing scheduler (``VNPLAN_DASK_ADDRESS`` / ``--dask-address``) or a temporary
+``distributed.LocalCluster`` of ``workers`` processes. Tasks are module-level functions with
+plain-data arguments (paths as ``str``) so that Dask can pickle them; each task writes its
+record into the output folder, and the catalog is updated once, by the flow run.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from .batch import Summary, collect_inputs, process_and_write, write_record
 from .catalog import update_catalog
@@ -19,6 +27,37 @@ from .process import source_info
 from .record import failure_record
 
 DEFAULT_WORKERS = 2
+RUNNERS = ("thread", "dask")
+RUNNER_ENV = "VNPLAN_TASK_RUNNER"
+DASK_ADDRESS_ENV = "VNPLAN_DASK_ADDRESS"
+
+
+def resolve_runner(runner: str | None = None, dask_address: str | None = None) -> tuple[str, str | None]:
+    """The task runner to use and the Dask scheduler address, from the arguments, else the
+    environment (``VNPLAN_TASK_RUNNER``, ``VNPLAN_DASK_ADDRESS``). A scheduler address with no
+    runner named means ``dask``; otherwise the default is ``thread``."""
+    address = dask_address or os.environ.get(DASK_ADDRESS_ENV) or None
+    name = (runner or os.environ.get(RUNNER_ENV) or ("dask" if address else "thread")).strip().lower()
+    if name not in RUNNERS:
+        raise ValueError(f"unknown task runner {name!r} (choose from {', '.join(RUNNERS)}; set by --runner or {RUNNER_ENV})")
+    return name, (address if name == "dask" else None)
+
+
+def task_runner(runner: str | None = None, workers: int = DEFAULT_WORKERS, dask_address: str | None = None) -> TaskRunner:
+    """``thread``: ``workers`` threads in this process. ``dask``: the Dask scheduler at
+    ``dask_address`` (``tcp://host:8786``) if one is given, else a temporary local cluster of
+    ``workers`` worker processes with one thread each, closed when the flow run ends."""
+    name, address = resolve_runner(runner, dask_address)
+    if name == "thread":
+        return ThreadPoolTaskRunner(max_workers=max(1, workers))
+    from prefect_dask import DaskTaskRunner
+
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(cluster_class="distributed.LocalCluster", cluster_kwargs={
+        "n_workers": max(1, workers), "threads_per_worker": 1, "processes": True,
+        "dashboard_address": None,  # no web dashboard (and no clash with `serve` on port 8787)
+    })
 
 
 def _transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback signature
@@ -32,10 +71,18 @@ def _transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callb
     return False
 
 
+def _document_run_name() -> str:
+    from prefect.runtime import task_run
+
+    return f"process {Path(task_run.parameters['path']).name}"
+
+
 @task(name="process-document", retries=2, retry_delay_seconds=1, retry_condition_fn=_transient,
-      task_run_name="process {path.name}")
-def process_document_task(path: Path, out_dir: Path) -> dict[str, Any]:
-    return process_and_write(path, out_dir)
+      task_run_name=_document_run_name)
+def process_document_task(path: str, out_dir: str) -> dict[str, Any]:
+    """Process one input and publish its record; returns its catalog entry. Module-level with
+    ``str`` arguments, so that it pickles for Dask workers."""
+    return process_and_write(Path(path), Path(out_dir))
 
 
 def _crash_entry(path: Path, out_dir: Path, exc: BaseException) -> dict[str, Any]:
@@ -53,25 +100,32 @@ def _crash_entry(path: Path, out_dir: Path, exc: BaseException) -> dict[str, Any
 
 
 @flow(name="process-inbox", log_prints=True)
-def process_inbox_flow(paths: list[str], out_dir: str, workers: int = DEFAULT_WORKERS) -> dict[str, Any]:
-    """Process every input under ``paths`` into ``out_dir``; returns the batch counts."""
+def process_inbox_flow(paths: list[str], out_dir: str, workers: int = DEFAULT_WORKERS,
+                       runner: str | None = None, dask_address: str | None = None) -> dict[str, Any]:
+    """Process every input under ``paths`` into ``out_dir``; returns the batch's catalog entries.
+
+    The documents are processed by ``runner`` (see :func:`task_runner`); the catalog is updated
+    here, in the flow run, after every task has finished: it has one writer."""
+    name, address = resolve_runner(runner, dask_address)
     out = Path(out_dir)
     inputs = collect_inputs(Path(p) for p in paths)
-    runner_flow = _run_tasks.with_options(task_runner=ThreadPoolTaskRunner(max_workers=max(1, workers)))
-    entries = runner_flow(inputs, out)
+    if name == "dask":  # workers have their own working directory (or machine): give them absolute paths
+        out, inputs = out.absolute(), [p.absolute() for p in inputs]
+    runner_flow = _run_tasks.with_options(task_runner=task_runner(name, workers, address))
+    entries = runner_flow([str(p) for p in inputs], str(out))
     update_catalog(out, entries)
     return {"entries": entries}
 
 
 @flow(name="process-documents")
-def _run_tasks(inputs: list[Path], out: Path) -> list[dict[str, Any]]:
+def _run_tasks(inputs: list[str], out: str) -> list[dict[str, Any]]:
     futures = [process_document_task.submit(p, out) for p in inputs]
     entries = []
     for path, fut in zip(inputs, futures):
         try:
             entries.append(fut.result())
-        except Exception as exc:  # the task failed after its retries: isolate it
-            entries.append(_crash_entry(path, out, exc))
+        except Exception as exc:  # failed after its retries, or (Dask) its worker died: isolate it
+            entries.append(_crash_entry(Path(path), Path(out), exc))
     return entries
 
 
@@ -93,13 +147,17 @@ def _inbox_batch(service_key: str, work_paths: list[str]) -> list[Any]:
 
 
 def inbox_batch_flow(service: Any, paths: list[Path]) -> list[Any]:
-    """Handle claimed inbox files as one Prefect flow run, ``service.config.concurrency`` at a time."""
+    """Handle claimed inbox files as one Prefect flow run, ``service.config.concurrency`` at a time.
+
+    Always in threads of this process: a task calls the running service (its per-hash locks,
+    state store and catalog lock), which cannot be sent to another process."""
     key = str(id(service))
     _SERVICES[key] = service
     runner = ThreadPoolTaskRunner(max_workers=max(1, service.config.concurrency))
     return _inbox_batch.with_options(task_runner=runner)(key, [str(p) for p in paths])
 
 
-def process_with_prefect(paths: list[Path], out_dir: Path, workers: int = DEFAULT_WORKERS) -> Summary:
-    result = process_inbox_flow([str(p) for p in paths], str(out_dir), workers)
+def process_with_prefect(paths: list[Path], out_dir: Path, workers: int = DEFAULT_WORKERS,
+                         runner: str | None = None, dask_address: str | None = None) -> Summary:
+    result = process_inbox_flow([str(p) for p in paths], str(out_dir), workers, runner, dask_address)
     return Summary(out_dir, result["entries"])

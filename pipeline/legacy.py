@@ -44,7 +44,8 @@ _UNICODE_ONLY = re.compile("[ĂăĐđĨĩŨũƠơƯư\u1ea0-\u1ef9\u0300\u0301\u
 _WORD = re.compile(r"[^\W\d_]+")
 _SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"\S+")
-MIN_STRONG_LETTERS = 3  # "×" -> "ì", "µm" -> "àm": short words are weak evidence
+MIN_STRONG_LETTERS = 3  # "×" -> "ì", "µm" -> "àm": short words are weak evidence, unless
+# the code sits inside the word ("vµ" -> "và") or is a đ ("®i" -> "đi")
 MIN_WORDY_LETTERS = 2  # what an unclear run needs to follow the text's encoding ("Sè" -> "Số")
 STRAY_MARK_PENALTY = 2  # a reading that leaves a combining mark over is as bad as a junk word
 PRIOR_MAX_UNICODE_SHARE = 0.1  # Unicode words allowed per legacy word for unclear runs to follow
@@ -347,11 +348,19 @@ def _token(token: str) -> _Token:
         longest = max((len(w) for w in _WORD.findall(conv) if is_syllable(w)), default=0)
         scores.append(conv_score)
         changed.append(True)
-        strong.append(conv_score > score and longest >= MIN_STRONG_LETTERS)
+        strong.append(conv_score > score and (longest >= MIN_STRONG_LETTERS or
+                                              longest == MIN_STRONG_LETTERS - 1 and _inside_word(token, enc)))
         wordy.append(longest >= MIN_WORDY_LETTERS)
     unicode = bool(_UNICODE_ONLY.search(token)) and not any(strong)
     return _Token(unicode, score, tuple(scores), tuple(changed), tuple(strong), tuple(wordy),
                   any(changed), any(strong))
+
+
+def _inside_word(token: str, enc: _Encoding) -> bool:
+    """A code right after a letter ("vµ", "bÞ"), or a đ code first ("®i"): no symbol sits there."""
+    if enc.table.get(ord(token[0])) in ("đ", "Đ"):
+        return True
+    return any(ch in enc.changing and prev.isascii() and prev.isalpha() for prev, ch in zip(token, token[1:]))
 
 
 @dataclass

@@ -24,9 +24,12 @@ _ONSET = "(?:ngh(?=[ieê])|ng(?![ieê])|nh|ch|gh(?=[ieê])|gi|kh|ph|qu(?!u)|th|t
 _OPEN = "uya|uyu|uây|uôi|ươi|ươu|oai|oay|oao|oeo|iêu|yêu|ai|ao|au|ay|âu|ây|eo|êu|ia|iu|oi|ôi|ơi|ua|ui|uơ|ưa|ưi|ưu"
 _CLOSED = "(?:uyê|iê|yê|uô|ươ|uơ|oă|uâ|oo|â|ă)(?:ng|[cmnpt])"  # "uơ" + coda: the common typo "đuợc"
 _FRONT = "(?:oa|a)(?:ng|nh|ch|[cmnpt])?"
-_HIGH = "(?:uê|ê|uy|i|y)(?:nh|ch|[mnpt])?"
+_HIGH = "(?:uê|ê|uy|i)(?:nh|ch|[mnpt])?|y"  # "y" alone takes no coda, except in "quýt", "quýnh"
 _BACK = "(?:oe|e|o|ô|ơ|u|ư)(?:ng|[cmnpt])?"
-_SYLLABLE = re.compile(f"{_ONSET}(?:{_OPEN}|{_CLOSED}|{_FRONT}|{_HIGH}|{_BACK})")
+_SYLLABLE = re.compile(f"{_ONSET}(?:{_OPEN}|{_CLOSED}|{_FRONT}|{_HIGH}|{_BACK})|quy(?:nh|ch|[mnpt])")
+# A syllable closed by a stop (p, t, c, ch) carries the sắc or nặng tone, never another.
+_STOP = ("p", "t", "c", "ch")
+_STOP_TONES = {"\u0301", "\u0323"}
 _WORD = re.compile(r"[^\W\d_]+")
 # Characters of Latin-1 and symbols that no Vietnamese word holds; in running text they are
 # the mark of a legacy font encoding decoded as a Western code page, or of OCR noise.
@@ -38,10 +41,12 @@ _VIET_EXTRA = set("ĂăĐđĨĩŨũƠơƯư")
 def is_syllable(word: str) -> bool:
     """True when ``word`` has the shape of one Vietnamese syllable (any case, NFC or not)."""
     decomposed = unicodedata.normalize("NFD", word.lower())
-    tones = sum(1 for ch in decomposed if ch in _TONES)
-    if tones > 1:
+    tones = [ch for ch in decomposed if ch in _TONES]
+    if len(tones) > 1:
         return False
     bare = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONES))
+    if bare.endswith(_STOP) and not (tones and tones[0] in _STOP_TONES):
+        return False
     return _SYLLABLE.fullmatch(bare) is not None
 
 

@@ -157,6 +157,23 @@ def test_single_page_keeps_its_number(scan: tuple[bytes, list[str]]) -> None:
     assert _cer(texts[1], page.text) < MAX_CER
 
 
+def test_wrong_model_loses_diacritics_and_warns(scan: tuple[bytes, list[str]]) -> None:
+    (page,) = ocr.ocr_pdf_pages(scan[0], [2], lang="eng", workers=1)
+    assert page.quality.diacritic_ratio < 0.3
+    assert any("few diacritics" in w for w in page.warnings)
+
+
+def test_quality_warnings_need_enough_words() -> None:
+    assert ocr.quality_warnings(text_quality("Can cu Luat")) == []
+    garbage = text_quality(" ".join(["xqzt brrk 0x1f ww"] * 20))
+    assert any("not Vietnamese" in w for w in ocr.quality_warnings(garbage))
+
+
+def test_tesseract_timeout_is_a_page_error(scan: tuple[bytes, list[str]]) -> None:
+    with pytest.raises(ocr.OcrFailed, match="timed out"):
+        ocr.ocr_pdf_pages(scan[0], [1], timeout=0.01)
+
+
 def test_to_dict_is_compact(pages: list[ocr.OcrPage]) -> None:
     summary = pages[2].to_dict()
     assert set(summary) == {"page", "confidence", "rotation", "syllable_ratio", "diacritic_ratio", "seconds"}

@@ -4,7 +4,9 @@ The body's children are walked in order: a paragraph is one line; a table row is
 with its cells joined by " | " (a merged cell is written once, at its first position);
 content controls (``w:sdt``) are opened. Text boxes follow the paragraph that anchors them;
 footnotes and endnotes come after the body; headers and footers are left out (they hold
-page numbers), and so are page-number fields, deleted text and field codes.
+page numbers), and so are page-number fields, deleted text and field codes. Hidden text
+(``w:vanish``) is kept: documents saved from legal-text web sites hide their metadata
+(number, dates, signer) that way.
 
 Text is read run by run (``w:t``; ``w:tab`` -> tab; ``w:br``/``w:cr`` -> newline;
 ``w:softHyphen`` -> U+00AD; ``w:noBreakHyphen`` -> "-"), including runs inside hyperlinks,
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -61,7 +64,7 @@ def _w(name: str) -> str:
 _P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = map(_w, ("p", "tbl", "tr", "tc", "sdt", "sdtContent"))
 _R, _T, _TAB, _PTAB, _BR, _CR = map(_w, ("r", "t", "tab", "ptab", "br", "cr"))
 _SOFT_HYPHEN, _NB_HYPHEN, _SYM = map(_w, ("softHyphen", "noBreakHyphen", "sym"))
-_RPR, _PPR, _RFONTS, _RSTYLE, _PSTYLE, _VANISH = map(_w, ("rPr", "pPr", "rFonts", "rStyle", "pStyle", "vanish"))
+_RPR, _PPR, _RFONTS, _RSTYLE, _PSTYLE = map(_w, ("rPr", "pPr", "rFonts", "rStyle", "pStyle"))
 _FLD_CHAR, _INSTR, _FLD_SIMPLE = map(_w, ("fldChar", "instrText", "fldSimple"))
 _TXBX, _DRAWING, _PICT, _OBJECT = map(_w, ("txbxContent", "drawing", "pict", "object"))
 _TC_PR, _V_MERGE, _TR_PR = map(_w, ("tcPr", "vMerge", "trPr"))
@@ -273,13 +276,10 @@ class _Reader:
 
     def _run(self, run: _Element, para_font: str | None, segments: list[list], boxes: list[_Element]) -> None:
         font: str | None = None
-        hidden = False
         parts: list[str] = []
         for child in run.iterchildren():
             tag = child.tag
             if tag == _RPR:
-                vanish = child.find(_VANISH)
-                hidden = vanish is not None and vanish.get(_VAL) not in ("0", "false", "off")
                 font = _rfonts_name(child)
                 if font is None:
                     rstyle = child.find(_RSTYLE)
@@ -302,7 +302,7 @@ class _Reader:
             if tag in (_DRAWING, _PICT, _ALTERNATE, _OBJECT):
                 boxes.extend(_outer_text_boxes(child))
                 continue
-            if hidden or (self.fields and self._hidden_by_field()):
+            if self.fields and self._hidden_by_field():
                 continue
             if tag == _T:
                 parts.append(child.text or "")
@@ -339,11 +339,17 @@ class _Reader:
         if encoding is not None and not _UNICODE_VIETNAMESE.search(text):
             if text.isascii() and not encoding.upper:
                 return text
-            self.report.add(encoding.encoding, len(text), "font")
-            return legacy.convert(text, encoding.encoding, upper=encoding.upper)
+            converted = legacy.convert(text, encoding.encoding, upper=encoding.upper)
+            if converted != text:
+                self.report.add(encoding.encoding, len(text), "font")
+            return converted
         if text.isascii():
             return text
-        return legacy.repair(text, self.report)
+        # Content detection on composed text: decomposed Unicode ("ô" + U+0301) must not
+        # look like legacy codes. Text it leaves alone is returned as it was read.
+        composed = unicodedata.normalize("NFC", text)
+        repaired = legacy.repair(composed, self.report)
+        return text if repaired is composed or repaired == composed else repaired
 
     # -- notes
 

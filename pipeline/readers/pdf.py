@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,6 +36,7 @@ from ..errors import EmptyDocument, EncryptedDocument, NeedsOCR, ReaderError, To
 from ..limits import DEFAULT_LIMITS, Limits
 from ..legacy import EncodingReport, FontEncoding, convert, font_encoding, repair
 from ..model import CELL_SEPARATOR, RawDocument
+from ..ocr_text import clean_ocr_text
 from .text import check_unicode_vietnamese
 
 MAGIC = b"%PDF-"
@@ -45,9 +45,6 @@ DEDUPE_TOLERANCE = 1.0  # points; pdfplumber's default for dedupe_chars
 # A gap wider than 0.15 x the font size is a space. pdfplumber's fixed 3pt default glues the
 # words of tightly set 12pt text ("GIÁODỤCVÀĐÀOTẠO").
 X_TOLERANCE_RATIO = 0.15
-
-# Tesseract reads a page edge or a ruling line next to text as a "|" at the line's edge.
-_OCR_EDGE_BARS = re.compile(r"^[|¦]\s+|\s+[|¦]$", re.MULTILINE)
 
 _CHAR_KEY = itemgetter("upright", "text", "fontname", "size")
 _POSITION = itemgetter("doctop", "x0")
@@ -170,8 +167,10 @@ def _decode_legacy_fonts(chars: list[dict[str, Any]], report: EncodingReport) ->
     for char in chars:
         enc = _font_encoding(char.get("fontname") or "")
         if enc is not None:
-            char["text"] = convert(char["text"], enc.encoding, upper=enc.upper)
-            converted[enc.encoding] = converted.get(enc.encoding, 0) + 1
+            text = convert(char["text"], enc.encoding, upper=enc.upper)
+            if text != char["text"]:
+                char["text"] = text
+                converted[enc.encoding] = converted.get(enc.encoding, 0) + 1
     for encoding, count in converted.items():
         report.add(encoding, count, "font")
 
@@ -214,8 +213,10 @@ def _ocr_into(pdf_bytes: bytes, pages: list[str], scanned: list[int], limits: Li
         warnings.append(f"pages {_compact(scanned)} need OCR, but {why}; their text layer is kept")
         return
     results = ocr.ocr_pdf_pages(pdf_bytes, scanned, dpi=limits.ocr_dpi, workers=limits.ocr_workers)
+    corrections = 0
     for result in results:
-        pages[result.page - 1] = _OCR_EDGE_BARS.sub("", result.text)
+        pages[result.page - 1], fixed = clean_ocr_text(result.text)
+        corrections += fixed
         warnings.extend(result.warnings)
         if result.error:
             warnings.append(f"page {result.page}: OCR failed: {result.error}")
@@ -224,6 +225,7 @@ def _ocr_into(pdf_bytes: bytes, pages: list[str], scanned: list[int], limits: Li
         "language": "vie",
         "pages": [r.page for r in results if not r.error],
         "details": [r.to_dict() for r in results],
+        "corrections": corrections,
     }
     warnings.append(f"OCR'd pages: {_compact([r.page for r in results if not r.error])}")
 
