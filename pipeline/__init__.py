@@ -15,4 +15,4 @@ The package is organised as a chain of small, separately testable stages:
 __version__ = "0.1.0"
 
 #: Version of the extraction logic; bump when extractor output may change.
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"

@@ -5,14 +5,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from .cache import RecordCache, cache_key
+from .cache import enabled as cache_enabled
 from .catalog import catalog_entry, update_catalog
 from .inbox import is_temporary
+from .limits import DEFAULT_LIMITS, Limits
 from .process import process_path
+from .timing import stage
 
 RECORDS_DIR = "records"
 
@@ -43,13 +48,44 @@ def write_record(out_dir: Path, record: dict[str, Any]) -> dict[str, Any]:
     :func:`pipeline.review.corrections.publish`) and return the catalog entry of the published record."""
     from .review.corrections import publish  # imported here: the review package imports this module
 
-    name = record_name(record["source"]["filename"])
-    published = publish(out_dir, name[: -len(".json")], record)
-    return catalog_entry(published, f"{RECORDS_DIR}/{name}")
+    with stage("write"):
+        name = record_name(record["source"]["filename"])
+        published = publish(out_dir, name[: -len(".json")], record)
+        return catalog_entry(published, f"{RECORDS_DIR}/{name}")
 
 
-def process_and_write(path: Path, out_dir: Path) -> dict[str, Any]:
-    return write_record(out_dir, process_path(path))
+def cached_record(path: Path, out_dir: Path, limits: Limits | None = None,
+                  use_cache: bool | None = None) -> dict[str, Any]:
+    """The machine record of ``path``: from the cache in ``out_dir`` (:mod:`pipeline.cache`) when
+    the same bytes were processed with the same extractor version and settings, else processed
+    now (and cached)."""
+    settings = limits or DEFAULT_LIMITS
+    store = RecordCache(out_dir) if cache_enabled(use_cache) else None
+    key = None
+    if store is not None:
+        with stage("cache"):
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                digest = None  # process_path makes the io_error record
+            if digest is not None:
+                key = cache_key(digest, path.name, settings)
+                record = store.get(key, digest)
+                if record is not None:
+                    return record
+    record = process_path(path) if limits is None else process_path(path, limits)
+    if store is not None and record.get("record_id"):
+        with stage("cache"):
+            # keyed by the bytes the record was made from (the file may have changed since it was hashed)
+            store.put(cache_key(record["record_id"], path.name, settings), record)
+    return record
+
+
+def process_and_write(path: Path, out_dir: Path, limits: Limits | None = None,
+                      use_cache: bool | None = None) -> dict[str, Any]:
+    """Process one file (or take its record from the cache) and publish it; a cached record goes
+    through the same publish step, so reviewer corrections are applied to it again."""
+    return write_record(out_dir, cached_record(path, out_dir, limits, use_cache))
 
 
 @dataclass
@@ -84,8 +120,10 @@ class Summary:
         return "\n".join(lines)
 
 
-def process_local(paths: Iterable[Path], out_dir: Path) -> Summary:
+def process_local(paths: Iterable[Path], out_dir: Path, limits: Limits | None = None,
+                  use_cache: bool | None = None) -> Summary:
     """Process every input in this process, one after the other."""
-    entries = [process_and_write(p, out_dir) for p in collect_inputs(paths)]
-    update_catalog(out_dir, entries)
+    entries = [process_and_write(p, out_dir, limits, use_cache) for p in collect_inputs(paths)]
+    with stage("catalog"):
+        update_catalog(out_dir, entries)
     return Summary(out_dir, entries)

@@ -15,10 +15,11 @@ record into the output folder, and the catalog is updated once, by the flow run.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from .batch import Summary, collect_inputs, process_and_write, write_record
@@ -56,7 +57,10 @@ def task_runner(runner: str | None = None, workers: int = DEFAULT_WORKERS, dask_
         return DaskTaskRunner(address=address)
     return DaskTaskRunner(cluster_class="distributed.LocalCluster", cluster_kwargs={
         "n_workers": max(1, workers), "threads_per_worker": 1, "processes": True,
-        "dashboard_address": None,  # no web dashboard (and no clash with `serve` on port 8787)
+        "dashboard_address": "127.0.0.1:0",  # any free port on this machine, not `serve`'s 8787
+        # No client telemetry from the workers (the CLI opts out of Prefect's analytics too); without
+        # a route to the telemetry endpoint a worker process also takes seconds to exit.
+        "env": {"DO_NOT_TRACK": os.environ.get("DO_NOT_TRACK") or "1"},
     })
 
 
@@ -112,9 +116,32 @@ def process_inbox_flow(paths: list[str], out_dir: str, workers: int = DEFAULT_WO
     if name == "dask":  # workers have their own working directory (or machine): give them absolute paths
         out, inputs = out.absolute(), [p.absolute() for p in inputs]
     runner_flow = _run_tasks.with_options(task_runner=task_runner(name, workers, address))
-    entries = runner_flow([str(p) for p in inputs], str(out))
+    with _api_for_workers(name, address):
+        entries = runner_flow([str(p) for p in inputs], str(out))
     update_catalog(out, entries)
     return {"entries": entries}
+
+
+@contextmanager
+def _api_for_workers(runner: str, address: str | None) -> Iterator[None]:
+    """Dask workers are other processes: they report task runs to the Prefect API named in the
+    settings the flow run sends them. Without ``PREFECT_API_URL`` that is empty, and each worker
+    would try to start a temporary API of its own; name the flow's temporary API instead."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if runner != "dask" or PREFECT_API_URL.value():
+        yield
+        return
+    from prefect.client.orchestration import get_client
+
+    url = str(get_client(sync_client=True).api_url).rstrip("/")
+    host = (address or "").split("://")[-1].rsplit(":", 1)[0].strip("[]")
+    if address and host not in ("127.0.0.1", "localhost", "::1"):
+        get_run_logger().warning(
+            "PREFECT_API_URL is not set: Dask workers report to this process's temporary Prefect API at %s, "
+            "which workers on other machines cannot reach; run a Prefect server and set PREFECT_API_URL", url)
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        yield
 
 
 @flow(name="process-documents")
@@ -126,6 +153,9 @@ def _run_tasks(inputs: list[str], out: str) -> list[dict[str, Any]]:
             entries.append(fut.result())
         except Exception as exc:  # failed after its retries, or (Dask) its worker died: isolate it
             entries.append(_crash_entry(Path(path), Path(out), exc))
+        wrapped = getattr(fut, "wrapped_future", None)
+        if hasattr(wrapped, "release"):  # Dask: forget the result, or a worker's death would recompute it
+            wrapped.release()
     return entries
 
 

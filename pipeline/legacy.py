@@ -9,14 +9,15 @@ and "Quyeát ñònh" (VNI, fonts ``VNI-Times``) are both "Quyết định". The 
   TCVN3, ``.VnTimeH`` TCVN3 drawn in capitals, ``VNI-Times`` VNI; Unicode fonts give ``None``.
 * :func:`convert` decodes text known to be in an encoding; :func:`encode` is its inverse
   (for test fixtures).
-* :func:`repair` finds legacy text by its content, where no font says what it is. The text
-  is cut into runs: a line without Unicode-only Vietnamese letters is one run; a line that
-  has them (so is Unicode) is cut at those words, leaving the spans of other words as runs.
-  Each run becomes whichever of {unchanged, TCVN3, VNI} reads as more Vietnamese
-  (:func:`pipeline.vietnamese.text_quality`); a conversion needs a clear gain, including a
-  word of two letters or more that becomes a Vietnamese syllable, so Unicode text
-  (whose "à", "ô", "ý" are also legacy codes) comes back unchanged. Runs that read as well
-  either way follow the encoding the rest of the text was found in, when there is one.
+* :func:`repair` finds legacy text by its content, where no font says what it is. Each line
+  is a run, unless it holds words only Unicode spells ("ơ", "ệ", "đ"): then the stretches of
+  other words between those are the runs, and in them only the words an encoding reads
+  better are converted. A run takes whichever of {unchanged, TCVN3, VNI} reads as more
+  Vietnamese (:func:`pipeline.vietnamese.text_quality`); converting needs a strict gain and
+  a word of three letters or more (two when the code sits inside it: "vµ") that becomes a
+  Vietnamese syllable, so Unicode text, whose "à", "ô", "ý" are legacy codes too, is left
+  alone. Runs that read as Vietnamese either way ("cã" and "có" are both syllables) follow
+  the encoding found in the rest of the document, unless it holds Unicode words.
 * :class:`EncodingReport` records what was converted, and how (``font`` or ``content``).
 * :func:`character_error_rate` measures a conversion against a transcript.
 """
@@ -172,9 +173,10 @@ def tables() -> _Tables:
     if not isinstance(fonts.get("rules"), list) or not fonts["rules"]:
         raise _bad("fonts.rules must be a non-empty list")
     for n, rule in enumerate(fonts["rules"]):
+        where = f"fonts.rules[{n}]"
         if not isinstance(rule, dict) or rule.get("encoding") not in ENCODINGS or not isinstance(rule.get("upper"), bool):
-            raise _bad(f"fonts.rules[{n}] needs 'pattern', an 'encoding' in {list(ENCODINGS)} and a boolean 'upper'")
-        rules.append(_FontRule(_regex(f"fonts.rules[{n}].pattern", rule.get("pattern")), rule["encoding"], rule["upper"]))
+            raise _bad(f"{where} needs 'pattern', an 'encoding' in {list(ENCODINGS)} and a boolean 'upper'")
+        rules.append(_FontRule(_regex(f"{where}.pattern", rule.get("pattern")), rule["encoding"], rule["upper"]))
     codes = sorted(set().union(*(e.changing for e in encodings.values())))
     return _Tables(
         encodings=encodings,

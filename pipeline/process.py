@@ -20,6 +20,7 @@ from .readers import read_bytes
 from .record import build_record, failure_record
 from .resolve import resolve
 from .schema import validate
+from .timing import stage
 
 
 def source_info(data: bytes, filename: str, media_type: str | None = None, pages: int | None = None) -> SourceInfo:
@@ -28,24 +29,34 @@ def source_info(data: bytes, filename: str, media_type: str | None = None, pages
 
 
 def process_bytes(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
-    """Read, normalise, extract, resolve and validate one input file's bytes."""
+    """Read, normalise, extract, resolve and validate one input file's bytes.
+
+    Each step is a stage of :mod:`pipeline.timing` (``read``, ``normalise``, ``extract`` with
+    ``tokenise`` inside it, ``resolve``, ``validate``), timed only when timing is on.
+    """
     try:
-        raw = read_bytes(data, filename, limits)
-        source = source_info(data, filename, raw.media_type, len(raw.pages) if raw.paged else None)
-        doc = build_document(raw, source)
+        with stage("read"):
+            raw = read_bytes(data, filename, limits)
+            source = source_info(data, filename, raw.media_type, len(raw.pages) if raw.paged else None)
+        with stage("normalise"):
+            doc = build_document(raw, source)
         if not doc.text.strip():
             raise EmptyDocument(f"{filename!r} holds no text after normalisation")
     except PipelineError as exc:
         record = failure_record(source_info(data, filename), [exc.to_dict()])
-        validate(record)
+        with stage("validate"):
+            validate(record)
         return record
-    results, errors = run_extractors(doc)
-    record = build_record(doc, resolve(doc, results), results, errors)
-    validate(record)
+    with stage("extract"):
+        results, errors = run_extractors(doc)
+    with stage("resolve"):
+        record = build_record(doc, resolve(doc, results), results, errors)
+    with stage("validate"):
+        validate(record)
     return record
 
 
-def process_path(path: Path) -> dict[str, Any]:
+def process_path(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """Process one file on disk; unreadable files give a ``failed`` record too."""
     try:
         data = path.read_bytes()
@@ -56,4 +67,4 @@ def process_path(path: Path) -> dict[str, Any]:
         }])
         validate(record)
         return record
-    return process_bytes(data, path.name)
+    return process_bytes(data, path.name, limits)

@@ -8,6 +8,7 @@ Every :class:`Mention` is a span of the normalised text with a parsed ``value``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterator
@@ -42,6 +43,16 @@ WORD_NUMBER = re.compile(
     rf"(?<!\w)(?=(?:\S+\s+)*?(?:mười|mươi|trăm|nghìn|ngàn)(?!\w))(?:{_NUMBER_WORDS})(?:\s+(?:{_NUMBER_WORDS}))+(?!\w)",
     re.IGNORECASE,
 )
+# WORD_NUMBER's look-ahead holds at a run's start when a tens word starts there, or when one
+# starts right after whitespace anywhere later in the text; evaluated by the regex engine at every
+# position it scans ahead to the next such word, quadratic in the text's length. find_word_numbers
+# gives the same matches from three cheap patterns: the run without the look-ahead, the run with a
+# tens word at its start, and the tens words after whitespace (the last one decides).
+_TENS = r"(?:mười|mươi|trăm|nghìn|ngàn)(?!\w)"
+_WORD_RUN = re.compile(rf"(?<!\w)(?:{_NUMBER_WORDS})(?:\s+(?:{_NUMBER_WORDS}))+(?!\w)", re.IGNORECASE)
+_WORD_RUN_AT_TENS = re.compile(rf"(?<!\w)(?={_TENS})(?:{_NUMBER_WORDS})(?:\s+(?:{_NUMBER_WORDS}))+(?!\w)",
+                               re.IGNORECASE)
+_TENS_AFTER_SPACE = re.compile(rf"(?<=\s){_TENS}", re.IGNORECASE)
 
 
 def parse_word_number(text: str) -> int | None:
@@ -116,7 +127,7 @@ def find_doc_numbers(text: str) -> Iterator[Mention]:
 
 def find_dates(text: str) -> Iterator[Mention]:
     """Full dates (DATE, ISO day) and month dates (MONTH, ISO month), without overlaps."""
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
     found: list[Mention] = []
     for rx, kind in ((DATE_WORDS, "words"), (DATE_NUMERIC, "numeric")):
         for m in rx.finditer(text):
@@ -125,13 +136,13 @@ def find_dates(text: str) -> Iterator[Mention]:
             else:
                 d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
             iso = _iso(y, mo, d)
-            if iso and not _overlaps(m.start(), m.end(), taken):
-                taken.append((m.start(), m.end()))
+            if iso and not taken.overlaps(m.start(), m.end()):
+                taken.add(m.start(), m.end())
                 found.append(Mention("DATE", m.start(), m.end(), m.group(0), iso))
     for m in MONTH.finditer(text):
         iso = _iso(int(m.group(2)), int(m.group(1)))
-        if iso and not _overlaps(m.start(), m.end(), taken):
-            taken.append((m.start(), m.end()))
+        if iso and not taken.overlaps(m.start(), m.end()):
+            taken.add(m.start(), m.end())
             found.append(Mention("MONTH", m.start(), m.end(), m.group(0), iso))
     yield from sorted(found, key=lambda x: x.start)
 
@@ -140,30 +151,81 @@ def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(start < e and s < end for s, e in spans)
 
 
+class _Spans:
+    """Pairwise disjoint spans kept sorted, so that an overlap test is a binary search.
+
+    Gives the same answer as :func:`_overlaps`; spans that are not disjoint fall back to it.
+    """
+
+    def __init__(self, spans: list[tuple[int, int]] = ()) -> None:
+        self.spans = list(spans)
+        ordered = sorted(self.spans)
+        self.starts = [s for s, _ in ordered]
+        self.ends = [e for _, e in ordered]
+        self.disjoint = all(s <= e for s, e in ordered) and all(
+            self.ends[k] <= self.starts[k + 1] for k in range(len(ordered) - 1))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        if not self.disjoint:
+            return _overlaps(start, end, self.spans)
+        i = bisect_left(self.starts, end) - 1  # the last span starting before ``end``: its end is the largest
+        return i >= 0 and self.ends[i] > start
+
+    def add(self, start: int, end: int) -> None:
+        """Add a span that overlaps none of the others (the callers test that first)."""
+        self.spans.append((start, end))
+        if self.disjoint:
+            i = bisect_left(self.starts, start)
+            self.starts.insert(i, start)
+            self.ends.insert(i, end)
+            self.disjoint = start <= end and (i == 0 or self.ends[i - 1] <= start) and (
+                i + 1 == len(self.starts) or end <= self.starts[i + 1])
+
+
 def find_numbers(text: str, exclude: list[tuple[int, int]]) -> Iterator[Mention]:
+    spans = exclude if isinstance(exclude, _Spans) else _Spans(exclude)
     for m in NUMBER.finditer(text):
-        if _overlaps(m.start(), m.end(), exclude):
+        if spans.overlaps(m.start(), m.end()):
             continue
         value = parse_vn_number(m.group(0))
         label = "PERCENT" if m.group(3) else "NUMBER"
         yield Mention(label, m.start(), m.end(), m.group(0), value)
 
 
+def _word_number_matches(text: str) -> Iterator[re.Match[str]]:
+    """The matches of :data:`WORD_NUMBER` in ``text``, in linear time (see ``_TENS``)."""
+    last = -1
+    for m in _TENS_AFTER_SPACE.finditer(text):
+        last = m.start()
+    pos = 0
+    while True:  # runs starting before the last tens word after whitespace: the look-ahead holds
+        m = _WORD_RUN.search(text, pos)
+        if m is None:
+            return
+        if m.start() >= last:
+            break
+        yield m
+        pos = m.end()
+    # from here on only a tens word at the run's start satisfies the look-ahead
+    yield from _WORD_RUN_AT_TENS.finditer(text, pos)
+
+
 def find_word_numbers(text: str, exclude: list[tuple[int, int]]) -> Iterator[Mention]:
-    for m in WORD_NUMBER.finditer(text):
+    spans = exclude if isinstance(exclude, _Spans) else _Spans(exclude)
+    for m in _word_number_matches(text):
         value = parse_word_number(m.group(0))
-        if value and not _overlaps(m.start(), m.end(), exclude):
+        if value and not spans.overlaps(m.start(), m.end()):
             yield Mention("NUMBER", m.start(), m.end(), m.group(0), value)
 
 
 def recognize(text: str) -> list[Mention]:
     """All mentions in ``text``, sorted by start; document numbers win over dates over numbers."""
     out: list[Mention] = list(find_doc_numbers(text))
-    spans = [(m.start, m.end) for m in out]
+    spans = _Spans([(m.start, m.end) for m in out])
     for m in find_dates(text):
-        if not _overlaps(m.start, m.end, spans):
+        if not spans.overlaps(m.start, m.end):
             out.append(m)
-            spans.append((m.start, m.end))
+            spans.add(m.start, m.end)
     out.extend(find_numbers(text, spans))
     out.extend(find_word_numbers(text, spans))
     return sorted(out, key=lambda m: m.start)

@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from .recognize import Mention, recognize
+from .timing import stage
 
 
 # underthesea loads its model lazily and is not safe to call from several threads at once.
@@ -134,4 +135,5 @@ def nlp() -> Language:
 
 def tokenize(text: str) -> Doc:
     """Tokenise normalised text into a spaCy Doc (``doc.text == text``)."""
-    return nlp()(text)
+    with stage("tokenise"):
+        return nlp()(text)

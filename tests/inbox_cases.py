@@ -51,7 +51,7 @@ def bad_inputs(folder: Path) -> dict[str, str]:
         expected["encrypted.pdf"] = "encrypted"
         (folder / "docx-named.pdf").write_bytes(docx.read_bytes())
     image_only_pdf(folder / "scan.pdf")
-    expected["scan.pdf"] = "needs_ocr"
+    expected["scan.pdf"] = "no_text"  # drawn shapes only: nothing to read and nothing to OCR
     (folder / "corrupt.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj garbage\n")
     expected["corrupt.pdf"] = "unreadable"
     (folder / "page.pdf").write_text(f"<!DOCTYPE html><html><body><p>{text[:800]}</p></body></html>", encoding="utf-8")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import ocr
+from pipeline.errors import OcrFailed
 from pipeline.vietnamese import text_quality
 from tests.conftest import CORPUS
 from tests.fixtures import needs_font, render_pdf
@@ -170,7 +171,7 @@ def test_quality_warnings_need_enough_words() -> None:
 
 
 def test_tesseract_timeout_is_a_page_error(scan: tuple[bytes, list[str]]) -> None:
-    with pytest.raises(ocr.OcrFailed, match="timed out"):
+    with pytest.raises(OcrFailed, match="timed out"):
         ocr.ocr_pdf_pages(scan[0], [1], timeout=0.01)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import struct
 import subprocess
 import time
@@ -27,6 +26,7 @@ import pytest
 
 from pipeline import legacy
 from pipeline.errors import ConverterMissing, EncryptedDocument, ReaderError, UnsupportedFormat
+from pipeline.model import CELL_SEPARATOR
 from pipeline.process import process_bytes
 from pipeline.readers import detect_format, doc as doc_reader, docx as docx_reader, office, read_bytes, rtf as rtf_reader
 
@@ -587,7 +587,7 @@ def _realdocs() -> list:
 
 @pytest.fixture(scope="module")
 def realdoc_results() -> dict[Path, object]:
-    """Every real ``.doc``/``.rtf`` read once, four at a time: the RawDocument or the error."""
+    """Every real ``.doc``/``.rtf`` read once, a few at a time: the RawDocument or the error."""
     paths = [p.values[0] for p in _realdocs() if p.values[0] is not None]
     if not paths or SOFFICE is None:
         return {}
@@ -598,7 +598,7 @@ def realdoc_results() -> dict[Path, object]:
         except ReaderError as exc:
             return exc
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         return dict(zip(paths, pool.map(read, paths)))
 
 
@@ -609,7 +609,7 @@ def _cer(hypothesis: str, reference: str) -> float:
 
 
 #: Character error rate allowed against a published transcript (casefolded: the transcripts
-#: do not upper-case text set in capitals fonts such as .VnTimeH).
+#: do not upper-case text set in capitals fonts such as .VnTimeH; whitespace collapsed).
 MAX_CER = 0.02
 
 
@@ -630,5 +630,6 @@ def test_realdocs_doc_and_rtf(path: Path | None, realdoc_results: dict[Path, obj
     transcripts = list(REALDOCS.glob(path.stem + ".GROUNDTRUTH*.txt"))
     if transcripts:
         reference = transcripts[0].read_text(encoding="utf-8-sig")
-        cer = _cer(squash(text).casefold(), squash(reference).casefold())
+        # the transcripts separate table cells with blanks, where the reader writes " | "
+        cer = _cer(squash(text.replace(CELL_SEPARATOR, " ")).casefold(), squash(reference).casefold())
         assert cer <= MAX_CER, f"{path.name}: character error rate {cer:.2%} against {transcripts[0].name}"

@@ -7,10 +7,12 @@ still run. Extractors do no I/O and know nothing of Prefect.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any, Callable
 
 from ..model import Document
 from ..recognize import Mention, recognize
+from ..timing import stage
 
 Extractor = Callable[[Document], Any]
 EXTRACTORS: dict[str, Extractor] = {}
@@ -30,7 +32,19 @@ def register(name: str) -> Callable[[Extractor], Extractor]:
 
 def mentions(doc: Document) -> list[Mention]:
     """Recognised document numbers, dates and numbers of ``doc`` (computed once)."""
-    return doc.derived("mentions", lambda d: recognize(d.text))
+    return doc.derived("mentions", _recognize)
+
+
+def _recognize(doc: Document) -> list[Mention]:
+    with stage("tokenise"):  # the pattern recognisers that run before tokenisation
+        return recognize(doc.text)
+
+
+def mentions_in(doc: Document, start: int, end: int) -> list[Mention]:
+    """The mentions starting in ``[start, end)``, in order (a binary search: mentions are sorted by start)."""
+    found = mentions(doc)
+    starts = doc.derived("mention_starts", lambda d: [m.start for m in found])
+    return found[bisect_left(starts, start):bisect_left(starts, end)]
 
 
 def doc_citations(doc: Document) -> list:

@@ -10,7 +10,9 @@ number.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..lang import vocabulary
 from ..model import Document
@@ -73,13 +75,20 @@ class _Cue:
     end: int
 
 
+@lru_cache(maxsize=1)
+def _relation_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Relation cues, longest first, each with its compiled pattern."""
+    return tuple((re.compile(rf"(?<!\w){phrase_pattern(cue)}(?!\w)", re.IGNORECASE), relation)
+                 for cue, relation in sorted(vocabulary().relations, key=lambda r: -len(r[0])))
+
+
 def _relation_before(text: str, pos: int) -> _Cue | None:
     """A relation cue that directly introduces the document at ``pos`` (at most 3 words between)."""
     start = max(0, pos - 80)
     window = text[start:pos]
     best: _Cue | None = None
-    for cue, relation in sorted(vocabulary().relations, key=lambda r: -len(r[0])):
-        for m in re.finditer(rf"(?<!\w){phrase_pattern(cue)}(?!\w)", window, re.IGNORECASE):
+    for rx, relation in _relation_patterns():
+        for m in rx.finditer(window):
             between = window[m.end():]
             if _CLAUSE_BREAK.search(between) or len(between.split()) > 3:
                 continue
@@ -102,14 +111,14 @@ def _issuing_before(text: str, pos: int) -> int | None:
     return window_start + m.start()
 
 
-def _issuer_after(text: str, pos: int, orgs: list[Found]) -> tuple[str, tuple[int, int]] | None:
+def _issuer_after(text: str, pos: int, orgs: list[Found] | _Orgs) -> tuple[str, tuple[int, int]] | None:
     m = _ISSUER_LEAD.match(text, pos)
     if not m:
         return None
     at = m.end()
-    for org in orgs:
-        if org.start == at:
-            return org.value, (org.start, org.end)
+    org = orgs.starting_at(at) if isinstance(orgs, _Orgs) else next((o for o in orgs if o.start == at), None)
+    if org is not None:
+        return org.value, (org.start, org.end)
     stop = _ISSUER_STOP.search(text, at)
     end = stop.start() if stop else min(len(text), at + 80)
     words = text[at:end].split()
@@ -118,11 +127,33 @@ def _issuer_after(text: str, pos: int, orgs: list[Found]) -> tuple[str, tuple[in
     return " ".join(words), (at, at + len(text[at:end].rstrip()))
 
 
+class _Orgs(list):
+    """Organisations found in a text (in text order, not overlapping: their ends are in order
+    too), with look-ups by start and by end."""
+
+    def __init__(self, orgs: list[Found]) -> None:
+        super().__init__(orgs)
+        self.ends = [o.end for o in orgs]
+        self.by_start: dict[int, Found] = {}
+        for o in orgs:
+            self.by_start.setdefault(o.start, o)
+        self.ordered = all(a.end <= b.start for a, b in zip(orgs, orgs[1:]))
+
+    def starting_at(self, pos: int) -> Found | None:
+        return self.by_start.get(pos)
+
+    def last_ending_by(self, pos: int) -> list[Found]:
+        """The organisations ending at or before ``pos``, last first (as ``reversed`` would give)."""
+        if not self.ordered:
+            return [o for o in reversed(self) if o.end <= pos]
+        i = bisect_right(self.ends, pos)
+        return [self[i - 1]] if i else []
+
+
 def _subject_before(text: str, pos: int, orgs: list[Found]) -> Found | None:
     """The organisation that is the subject of a verb starting at ``pos``."""
-    for org in reversed(orgs):
-        if org.end > pos:
-            continue
+    candidates = orgs.last_ending_by(pos) if isinstance(orgs, _Orgs) else [o for o in reversed(orgs) if o.end <= pos]
+    for org in candidates:
         gap = text[org.end:pos]
         if re.fullmatch(r"\s*(?:\([^()\n]{1,20}\)\s*)?", gap):
             return org
@@ -133,8 +164,16 @@ def _subject_before(text: str, pos: int, orgs: list[Found]) -> Found | None:
 def find_citations(doc: Document, mentions: list[Mention]) -> list[Citation]:
     """Every numbered document the text mentions, in text order."""
     text = doc.text
-    orgs = [o for o in find_orgs(text) if not any(m.start <= o.start < m.end for m in mentions if m.label == "DOCNUM")]
+    numbers = [(m.start, m.end) for m in mentions if m.label == "DOCNUM"]  # in order, not overlapping
+    number_starts = [a for a, _ in numbers]
+
+    def in_number(pos: int) -> bool:
+        i = bisect_right(number_starts, pos) - 1
+        return i >= 0 and numbers[i][0] <= pos < numbers[i][1]
+
+    orgs = _Orgs([o for o in find_orgs(text) if not in_number(o.start)])
     dates = [m for m in mentions if m.label in ("DATE",)]
+    date_starts = [d.start for d in dates]
     out: list[Citation] = []
     for m in mentions:
         if m.label != "DOCNUM":
@@ -150,7 +189,8 @@ def find_citations(doc: Document, mentions: list[Mention]) -> list[Citation]:
         else:
             cit.kind = by_symbol
         after = m.end
-        date = next((d for d in dates if m.end <= d.start <= m.end + 30 and _GAP_TO_DATE.match(text[m.end:d.start])), None)
+        near = dates[bisect_left(date_starts, m.end):bisect_right(date_starts, m.end + 30)]
+        date = next((d for d in near if _GAP_TO_DATE.match(text[m.end:d.start])), None)
         if date is not None:
             cit.issued_on, cit.date_span = date.value, (date.start, date.end)
             after = cit.end = date.end

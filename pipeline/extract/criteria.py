@@ -6,7 +6,9 @@ and inline enumerations ("Các tập thể đạt các tiêu chuẩn sau ...: (1
 
 from __future__ import annotations
 
+import itertools
 import re
+from bisect import bisect_left
 
 from ..lang import vocabulary
 from ..model import Document
@@ -70,6 +72,8 @@ def enumerations(doc: Document, start: int, end: int, default: str) -> list[Crit
     """Criteria listed inline after a lead ("... đạt các tiêu chuẩn sau: (1) ... (2) ...");
     each lead's items run up to the next lead."""
     text = doc.text
+    if text.find("(1)", start, end) < 0:
+        return []  # a lead needs its "(1)" (INLINE's look-ahead); without one, spare the scan
     leads = list(INLINE.finditer(text, start, end))
     out: list[Criterion] = []
     for i, lead in enumerate(leads):
@@ -104,8 +108,12 @@ def from_sections(doc: Document) -> list[Criterion]:
 def inline(doc: Document, skip: list[tuple[int, int]]) -> list[Criterion]:
     """Enumerations outside criteria sections, paragraph by paragraph."""
     out: list[Criterion] = []
+    ordered = sorted(skip)
+    starts = [s for s, _ in ordered]
+    reach = list(itertools.accumulate((e for _, e in ordered), max))  # the furthest end among the first k
     for para in re.finditer(r"[^\n]+", doc.text):
-        if any(s < para.end() and para.start() < e for s, e in skip):
+        k = bisect_left(starts, para.end())  # the skipped spans starting before the paragraph ends
+        if k and reach[k - 1] > para.start():  # ... and one of them ends after it starts
             continue
         out.extend(enumerations(doc, para.start(), para.end(), "any"))
     return out

@@ -11,7 +11,9 @@ Four rules propose candidates, strongest first; :mod:`pipeline.resolve` picks am
 
 from __future__ import annotations
 
+import itertools
 import re
+from bisect import bisect_right
 
 from ..lang import vocabulary
 from ..model import Document
@@ -176,9 +178,12 @@ def subject_candidate(doc: Document) -> PlanCandidate | None:
     text = doc.text
     verbs = sorted(vocabulary().issuing_verbs, key=len, reverse=True)
     verb_rx = re.compile(rf"\s*(?:\([^()\n]{{1,20}}\)\s*)?(?:{'|'.join(phrase_pattern(v) for v in verbs)})(?!\w)", re.IGNORECASE)
-    cited = [(c.start, c.end) for c in doc_citations(doc)]
+    cited = sorted((c.start, c.end) for c in doc_citations(doc))
+    cited_starts = [s for s, _ in cited]
+    reach = list(itertools.accumulate((e for _, e in cited), max))  # the furthest end among the first k
     for org in find_orgs(text):
-        if any(s <= org.start < e for s, e in cited):
+        k = bisect_right(cited_starts, org.start)  # citations starting at or before the org ...
+        if k and reach[k - 1] > org.start:  # ... one of which ends after its start
             continue
         m = verb_rx.match(text, org.end)
         if not m:

@@ -16,6 +16,7 @@ from ..lang import vocabulary
 _VARIANTS = {"Ủy": "(?:Ủy|Uỷ)", "ủy": "(?:ủy|uỷ)", "hóa": "(?:hóa|hoá)", "Hòa": "(?:Hòa|Hoà)", "hòa": "(?:hòa|hoà)"}
 
 
+@lru_cache(maxsize=4096)
 def phrase_pattern(phrase: str) -> str:
     """Regex for a vocabulary phrase: flexible spaces and dashes, both tone-mark placements."""
     out = []
@@ -93,6 +94,7 @@ def find_orgs(text: str, start: int = 0, end: int | None = None) -> list[Found]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def canonical_org(raw: str) -> str:
     """Readable form of an organisation name: spaces squeezed, all-caps headers re-cased."""
     s = re.sub(r"\s+", " ", raw).strip()
@@ -101,15 +103,21 @@ def canonical_org(raw: str) -> str:
     return s
 
 
-def recase(upper: str) -> str:
-    """Re-case an all-caps name ("SỞ KHOA HỌC VÀ CÔNG NGHỆ" -> "Sở Khoa học và Công nghệ")."""
+@lru_cache(maxsize=1)
+def _recase_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The known names, longest first, each with its compiled pattern (built once)."""
     voc = vocabulary()
     known = list(voc.bodies) + [f"{voc.department_head} {d}" for d in voc.departments]
     known += [p.name for p in voc.provinces]
+    return tuple((re.compile(phrase_pattern(name), re.IGNORECASE), name) for name in sorted(known, key=len, reverse=True))
+
+
+def recase(upper: str) -> str:
+    """Re-case an all-caps name ("SỞ KHOA HỌC VÀ CÔNG NGHỆ" -> "Sở Khoa học và Công nghệ")."""
     s = upper.lower()
     s = s[:1].upper() + s[1:]
-    for name in sorted(known, key=len, reverse=True):
-        s = re.sub(phrase_pattern(name), name, s, flags=re.IGNORECASE)
+    for rx, name in _recase_patterns():
+        s = rx.sub(name, s)
     return s
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..lang import vocabulary
 from ..model import Document
@@ -40,9 +41,15 @@ class _Award:
     granted_by: str | None
 
 
+@lru_cache(maxsize=1)
 def _award_rx() -> re.Pattern[str]:
     awards = vocabulary().awards
     return re.compile(rf"(?<!\w)({'|'.join(phrase_pattern(a) for a in awards)})(?!\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _award_names() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(phrase_pattern(a), re.IGNORECASE), a) for a in vocabulary().awards)
 
 
 def award_in(text: str) -> _Award | None:
@@ -52,7 +59,7 @@ def award_in(text: str) -> _Award | None:
     if not matches:
         return None
     m = matches[-1]
-    award = next((a for a in vocabulary().awards if re.fullmatch(phrase_pattern(a), m.group(1), re.IGNORECASE)), m.group(1))
+    award = next((a for rx, a in _award_names() if rx.fullmatch(m.group(1))), m.group(1))
     by = re.match(r"\s+(?:của|do)\s+(.+?)(?=\s+(?:cho|tặng)\b|[:;,.()\n]|$)", text[m.end():])
     if by:
         return _Award(award, by.group(1).strip())

@@ -22,6 +22,7 @@ _REC = re.compile("|".join(f"(?P<r{i}>{p})" for i, (p, _) in enumerate(RECURRENC
 PERIODIC = re.compile(r"định kỳ", re.IGNORECASE)
 DAY_MONTH = re.compile(r"ngày\s+(\d{1,2})\s*/\s*(\d{1,2})(?![/\d])")
 DEADLINE = re.compile(r"(?:trước|chậm nhất(?: là)?|hạn chót|không muộn hơn|hoàn thành trước)\s+(?:ngày\s+)?$", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"\.(?:\s|$)|\n")
 TASK = re.compile(r"(báo cáo|gửi|nộp|tổng hợp|đăng ký)[^,.;()\n]*", re.IGNORECASE)
 
 
@@ -31,8 +32,8 @@ def _recurrence(m: re.Match[str]) -> str:
 
 def _sentence(text: str, pos: int) -> tuple[int, int]:
     start = max(text.rfind(". ", 0, pos) + 2, text.rfind("\n", 0, pos) + 1, 0)
-    end_m = re.search(r"\.(?:\s|$)|\n", text[pos:])
-    return start, pos + end_m.start() if end_m else len(text)
+    end_m = _SENTENCE_END.search(text, pos)
+    return start, end_m.start() if end_m else len(text)
 
 
 def recurring(doc: Document) -> list[ScheduleItem]:

@@ -8,6 +8,7 @@ items under the heading TIÊU CHÍ THI ĐUA".
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,15 +58,39 @@ def find_sections(doc: Document) -> list[Section]:
                 found.append(Section(level, m.group("label"), text[title_start:line.end()].strip(), ev, line.start(), len(text)))
                 break
     stack: list[Section] = []
+    roots: list[Section] = []
     for sec in found:
         while stack and stack[-1].level >= sec.level:
             stack.pop().end = _trim_end(text, sec.start)
         if stack:
             stack[-1].children.append(sec)
+        else:
+            roots.append(sec)
         stack.append(sec)
     for sec in stack:
         sec.end = _trim_end(text, len(text))
-    return found
+    return Sections(found, roots)
+
+
+class Sections(list):
+    """The sections in text order (a plain list of :class:`Section`), plus the tree roots, so that
+    :func:`enclosing` can walk down the tree instead of testing every section.
+
+    The spans form a tree: siblings do not overlap and a child lies inside its parent (a section
+    ends where the next heading of its level or higher starts), so the sections containing an
+    offset are one path from a root down.
+    """
+
+    def __init__(self, found: list[Section], roots: list[Section]) -> None:
+        super().__init__(found)
+        self.roots = roots
+        self._starts: dict[int, list[int]] = {}
+
+    def starts(self, key: int, items: list[Section]) -> list[int]:
+        got = self._starts.get(key)
+        if got is None:
+            got = self._starts[key] = [s.start for s in items]
+        return got
 
 
 def _trim_end(text: str, end: int) -> int:
@@ -80,9 +105,25 @@ def section_body(doc: Document, sec: Section) -> tuple[int, int]:
     return sec.body_start, max(sec.body_start, _trim_end(doc.text, end))
 
 
+def _contains(s: Section, offset: int) -> bool:
+    return s.start <= offset < max(s.end, s.start + 1)
+
+
 def enclosing(sections: list[Section], offset: int) -> list[Section]:
     """The sections containing ``offset``, outermost first."""
-    return [s for s in sections if s.start <= offset < max(s.end, s.start + 1)]
+    if not isinstance(sections, Sections):
+        return [s for s in sections if _contains(s, offset)]
+    out: list[Section] = []
+    items, key = sections.roots, -1
+    while items:
+        # siblings are in text order and do not overlap: only the last one starting at or
+        # before ``offset`` can contain it
+        i = bisect_right(sections.starts(key, items), offset) - 1
+        if i < 0 or not _contains(items[i], offset):
+            break
+        out.append(items[i])
+        items, key = items[i].children, id(items[i])
+    return out
 
 
 def sections_of(doc: Document) -> list[Section]:

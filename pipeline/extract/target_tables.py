@@ -12,12 +12,14 @@ cell to the value cell of the same row. The vocabulary is data: ``lang/vi/target
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ..lang import check_regexes, load_json, vocabulary
 from ..model import Document
+from ..recognize import Mention
 from ..values import Target
 from . import mentions
 from .tables import Cell, Table, tables_of
@@ -85,9 +87,16 @@ def _unit(cell: Cell | None) -> str:
     return "count"
 
 
+def _quantities(doc: Document) -> tuple[list[int], list[Mention]]:
+    """Number and percent mentions in text order, with their starts (for bisection)."""
+    found = sorted((m for m in mentions(doc) if m.label in ("NUMBER", "PERCENT")), key=lambda m: m.start)
+    return [m.start for m in found], found
+
+
 def _value(doc: Document, cell: Cell) -> tuple[float | int, str | None, int, bool] | None:
     """The number in a value cell: its value, the qualifier before it, its start, and whether it is a percent."""
-    found = [m for m in mentions(doc) if m.label in ("NUMBER", "PERCENT") and cell.start <= m.start < cell.end]
+    starts, quantities = doc.derived("quantities", _quantities)
+    found = quantities[bisect.bisect_left(starts, cell.start):bisect.bisect_left(starts, cell.end)]
     if len(found) != 1:
         return None  # an empty cell, or a cell holding prose rather than a value
     m = found[0]

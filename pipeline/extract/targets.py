@@ -24,7 +24,7 @@ from ..model import Document
 from ..recognize import Mention, parse_vn_number
 from ..tokenize import tokenize
 from ..values import Target
-from . import mentions, register
+from . import mentions_in, register
 from .entities import phrase_pattern
 from .sections import enclosing, sections_of
 from .target_tables import table_targets
@@ -39,6 +39,8 @@ INDICATOR_STOP = re.compile(
 )
 LEAD_STOP = re.compile(r"[,;:()\n]|\.(?!\d)|(?<!\w)(?:và|có|là|đạt|phấn đấu|đến năm \d{4}|năm \d{4})\s", re.IGNORECASE)
 MAX_INDICATOR_WORDS = 14
+RATE = re.compile(r"\s*/\s*(?:năm|tháng|người|hộ|ha)(?!\w)")
+LEADING_SPACES = re.compile(" *")
 SENTENCE = re.compile(r"[^\n]+?(?:\.(?=\s)|$)", re.MULTILINE)
 
 
@@ -53,9 +55,14 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.P
     return qual, unit, time, name
 
 
+@lru_cache(maxsize=1)
+def _comparator_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(phrase_pattern(q), re.IGNORECASE), comp) for q, comp in vocabulary().comparators)
+
+
 def _comparator(phrase: str) -> str:
-    for q, comp in vocabulary().comparators:
-        if re.fullmatch(phrase_pattern(q), phrase, re.IGNORECASE):
+    for rx, comp in _comparator_patterns():
+        if rx.fullmatch(phrase):
             return comp
     return "eq"
 
@@ -132,7 +139,7 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
     text = doc.text
     qual_rx, unit_rx, _, _ = _patterns()
     out = []
-    nums = [m for m in mentions(doc) if m.label in ("NUMBER", "PERCENT") and start <= m.start < end]
+    nums = [m for m in mentions_in(doc, start, end) if m.label in ("NUMBER", "PERCENT")]
     for m in nums:
         if any(s <= m.start < e for s, e in consumed) or not _is_candidate(text, m):
             continue
@@ -148,10 +155,10 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
             u = unit_rx.match(text, num_end)
             if u:
                 unit, ind_start = u.group(1), u.end()
-        rate = re.match(r"\s*/\s*(?:năm|tháng|người|hộ|ha)(?!\w)", text[ind_start:])
+        rate = RATE.match(text, ind_start)
         if rate:  # "3,5 tỷ đồng/năm": a rate; what it measures comes before it
-            ind_start += rate.end()
-        ind_start += len(text[ind_start:]) - len(text[ind_start:].lstrip(" "))
+            ind_start = rate.end()
+        ind_start = LEADING_SPACES.match(text, ind_start).end()
         stop = INDICATOR_STOP.search(text, ind_start, end)
         ind_end = indicator_end(text, ind_start, stop.start() if stop else end)
         indicator = re.sub(r"\s+", " ", text[ind_start:ind_end]).strip() or None

@@ -4,6 +4,8 @@ A reader is a function ``(data: bytes, filename: str, limits: Limits) -> RawDocu
 about extraction; they only turn bytes into page texts. :func:`detect_format` picks the
 format from the file's content first (magic bytes) and its name second, so a ``.pdf`` that
 is really HTML is read as HTML, and a file nobody can read gets :class:`UnsupportedFormat`.
+Word ``.doc`` and RTF are converted to DOCX by LibreOffice (:mod:`.office`) and read by the
+DOCX reader; a damaged ``.doc`` is still routed to its reader by name, for a clear error.
 """
 
 from __future__ import annotations

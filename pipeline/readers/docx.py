@@ -197,7 +197,9 @@ class FontResolver:
         """The font of a paragraph's runs that name none: its style's, else the document default."""
         ppr = paragraph.find(_PPR)
         pstyle = ppr.find(_PSTYLE) if ppr is not None else None
-        style_id = pstyle.get(_VAL) if pstyle is not None else self.default_paragraph
+        style_id = pstyle.get(_VAL) if pstyle is not None else None
+        if style_id not in self._own:  # no style, or one the document does not define
+            style_id = self.default_paragraph
         return self.style_font(style_id) or self.document_default
 
 
@@ -467,7 +469,7 @@ def read_docx_bytes(data: bytes, filename: str, *, what: str = "DOCX", limits: L
         footnotes = _related(part, RT.FOOTNOTES)
         endnotes = _related(part, RT.ENDNOTES)
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, PackageNotFoundError, XMLSyntaxError) as exc:
-        raise ReaderError(f"{filename!r} is a corrupt DOCX: {type(exc).__name__}: {exc}") from exc
+        raise ReaderError(f"{filename!r} is a corrupt {what}: {type(exc).__name__}: {exc}") from exc
     reader = _Reader(fonts)
     lines = list(reader.blocks(document.element.body))
     reader.fields.clear()

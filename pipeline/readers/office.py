@@ -38,8 +38,19 @@ from ..errors import ConverterMissing, ReaderError
 
 #: Program names tried on ``PATH``, in order.
 PROGRAMS = ("soffice", "libreoffice")
+DEFAULT_TIMEOUT = 120.0
+
+
+def _timeout_from_env() -> float:
+    try:
+        value = float(os.environ.get("VNPLAN_CONVERT_TIMEOUT", DEFAULT_TIMEOUT))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return value if value > 0 else DEFAULT_TIMEOUT
+
+
 #: Seconds one conversion may take (``VNPLAN_CONVERT_TIMEOUT`` overrides).
-TIMEOUT = float(os.environ.get("VNPLAN_CONVERT_TIMEOUT", "120"))
+TIMEOUT = _timeout_from_env()
 VERSION_TIMEOUT = 30.0
 EXPORT_FILTER = "docx:MS Word 2007 XML"
 
@@ -165,10 +176,9 @@ def convert_to_docx(data: bytes, filename: str, *, suffix: str, infilter: str | 
         if infilter:
             command.append(f"--infilter={infilter}")
         command += ["--convert-to", EXPORT_FILTER, "--outdir", str(outdir), str(source)]
-        env = dict(os.environ, HOME=str(work))  # anything LibreOffice writes outside the profile stays here
         try:
             proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    cwd=work, env=env, start_new_session=True)
+                                    cwd=work, start_new_session=True)
         except OSError as exc:
             raise ReaderError(f"cannot start LibreOffice ({converter.path}) to convert {filename!r}: {exc}") from exc
         try:

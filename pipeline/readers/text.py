@@ -60,6 +60,7 @@ _VIETNAMESE = re.compile("[ĂăĐđĨĩŨũƠơƯư\u1ea0-\u1ef9\u0300\u0301\u03
 LEGACY_MIN_CHARS = 20
 LEGACY_MIN_WORDS = 5  # a code page no detector names is accepted as TCVN3/VNI from this many words
 LEGACY_MIN_SYLLABLES = 0.5  # ... of which at least this share are Vietnamese syllables once converted
+LEGACY_SAMPLE_BYTES = 65536  # how much of a file decides between its detected code page and Windows-1252
 
 
 def bom_encoding(data: bytes) -> str | None:
@@ -103,9 +104,8 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             pass
     guess = _guess_encoding(data)
     if guess is None:
-        western = decode_cp1252(data)
-        if looks_legacy_vietnamese(western):  # charset detection finds TCVN3 incoherent
-            return western, LEGACY_CODEPAGE
+        if looks_legacy_vietnamese(decode_cp1252(data[:LEGACY_SAMPLE_BYTES])):  # TCVN3 reads as incoherent
+            return decode_cp1252(data), LEGACY_CODEPAGE
         raise ReaderError("cannot tell the text encoding (not UTF-8, and no code page fits)")
     return _prefer_legacy_reading(data, data.decode(guess, errors="replace"), codecs.lookup(guess).name)
 
@@ -130,12 +130,14 @@ def _prefer_legacy_reading(data: bytes, text: str, codec: str) -> tuple[str, str
     """``(text, codec)``, or the Windows-1252 reading when it is more Vietnamese once converted.
 
     TCVN3/VNI files are 8-bit text that charset detection calls anything (cp1258, cp1250...).
+    The two readings are compared on the first :data:`LEGACY_SAMPLE_BYTES`.
     """
     if codec == LEGACY_CODEPAGE:
         return text, codec
-    western = decode_cp1252(data)
-    if western != text and _vietnamese_score(western) > _vietnamese_score(text):
-        return western, LEGACY_CODEPAGE
+    sample = data[:LEGACY_SAMPLE_BYTES]
+    native, western = sample.decode(codec, errors="replace"), decode_cp1252(sample)
+    if western != native and _vietnamese_score(western) > _vietnamese_score(native):
+        return decode_cp1252(data), LEGACY_CODEPAGE
     return text, codec
 
 
