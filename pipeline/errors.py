@@ -43,7 +43,7 @@ class UnsupportedFormat(ReaderError):
     """No reader handles this file's format."""
 
     code = "unsupported_format"
-    hint = "Supported formats are PDF, DOCX, plain text and saved web pages (HTML)."
+    hint = "Supported formats are PDF (scans included), DOCX, Word 97-2003 .doc, RTF, plain text and saved web pages (HTML)."
 
 
 class EmptyDocument(ReaderError):

@@ -126,6 +126,38 @@ def image_only_pdf(path: Path | str, pages: int = 2) -> Path:
     return _save(pdf, path)
 
 
+def scanned_pdf(pdf_path: Path | str, *, rotate: dict[int, int] | None = None, dpi: int = 200,
+                blank_pages: tuple[int, ...] = ()) -> bytes:
+    """An image-only PDF of ``pdf_path``'s pages, like a scanner makes: grey images at ``dpi``,
+    mildly blurred and noisy, no text layer. ``rotate`` turns pages (1-based) counter-clockwise
+    by the given degrees; ``blank_pages`` (1-based) come out as empty white images."""
+    import io
+
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageFilter
+
+    rotate = rotate or {}
+    doc = pdfium.PdfDocument(str(pdf_path))
+    images = []
+    try:
+        for index in range(len(doc)):
+            page = doc[index]
+            image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            page.close()
+            if index + 1 in blank_pages:
+                image = Image.new("L", image.size, 255)
+            image = image.filter(ImageFilter.GaussianBlur(0.7))
+            image = Image.blend(image, Image.effect_noise(image.size, 60), 0.12)
+            if index + 1 in rotate:
+                image = image.rotate(rotate[index + 1], expand=True, fillcolor=255)
+            images.append(image)
+    finally:
+        doc.close()
+    out = io.BytesIO()
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
+    return out.getvalue()
+
+
 def render_docx(paragraphs: list[str], path: Path | str, table: list[list[str]] | None = None) -> Path:
     """Write a DOCX with ``paragraphs``; ``table`` (rows of cells) goes after the first one."""
     import docx

@@ -9,7 +9,6 @@ would. Everything skips when Tesseract or its Vietnamese model is missing.
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from pipeline import ocr
 from pipeline.errors import OcrFailed
 from pipeline.vietnamese import text_quality
 from tests.conftest import CORPUS
-from tests.fixtures import needs_font, render_pdf
+from tests.fixtures import needs_font, render_pdf, scanned_pdf
 
 pytestmark = [
     needs_font,
@@ -50,29 +49,7 @@ def _page_texts(text: str, pages: int) -> list[str]:
 
 
 def _scan(pdf_path: Path, rotate: dict[int, int]) -> bytes:
-    """An image-only PDF of ``pdf_path``'s pages at SCAN_DPI, mildly blurred and noisy;
-    ``rotate`` turns pages (1-based) counter-clockwise by the given degrees."""
-    import pypdfium2 as pdfium
-    from PIL import Image, ImageFilter
-
-    doc = pdfium.PdfDocument(str(pdf_path))
-    images = []
-    try:
-        for index in range(len(doc)):
-            page = doc[index]
-            image = page.render(scale=SCAN_DPI / 72, grayscale=True).to_pil().convert("L")
-            page.close()
-            image = image.filter(ImageFilter.GaussianBlur(0.7))
-            noise = Image.effect_noise(image.size, 60)
-            image = Image.blend(image, noise, 0.12)
-            if index + 1 in rotate:
-                image = image.rotate(rotate[index + 1], expand=True, fillcolor=255)
-            images.append(image)
-    finally:
-        doc.close()
-    out = io.BytesIO()
-    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=SCAN_DPI)
-    return out.getvalue()
+    return scanned_pdf(pdf_path, rotate=rotate, dpi=SCAN_DPI)
 
 
 def _collapse(text: str) -> str:
