@@ -7,7 +7,12 @@ The key is the sha256 of
 * :data:`pipeline.EXTRACTOR_VERSION` and the record schema version,
 * the settings that change a record (:meth:`pipeline.limits.Limits.output_settings`: OCR on or
   off and its DPI, the PDF text path, the size and page limits) and, with OCR on, the OCR
-  engine found (installing Tesseract changes what a scan gives).
+  engine found (installing Tesseract changes what a scan gives),
+* a fingerprint of the code that makes records: the package's own files (but the modules that
+  only run around records, :data:`NOT_RECORD_CODE`) and the record schemas, the registered
+  extractor functions (so that one swapped at run time is noticed), and the versions of the
+  libraries that read files and segment words (:data:`LIBRARIES`). Changed code without a new
+  ``EXTRACTOR_VERSION`` is thus re-extracted all the same.
 
 Entries live under the output folder, ``OUT/.cache/<key[:2]>/<key>.json``: a header line
 (``{"key", "sha256"}``, the sha256 being that of the record text after it) and the record as
@@ -27,6 +32,8 @@ import hashlib
 import json
 import os
 import tempfile
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +51,52 @@ def enabled(flag: bool | None = None) -> bool:
     if flag is not None:
         return flag
     return os.environ.get("VNPLAN_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+#: Package files that never change a machine record: left out of the code fingerprint, so that
+#: working on the command line or the service does not empty the cache.
+NOT_RECORD_CODE = frozenset({"__main__.py", "api.py", "batch.py", "cache.py", "catalog.py", "cli.py", "evaluate.py",
+                             "flows.py", "inbox.py", "search.py", "service.py", "storage.py", "timing.py", "review"})
+#: Libraries whose version can change what a file reads as.
+LIBRARIES = ("pdfplumber", "pdfminer.six", "pypdfium2", "python-docx", "underthesea", "underthesea_core", "spacy",
+             "charset-normalizer", "olefile")
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """sha256 of the package files that make records, the record schemas and the library versions
+    (read once per process)."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    files = [p for p in package.rglob("*") if p.suffix in (".py", ".json") and p.is_file()
+             and "__pycache__" not in p.parts and p.relative_to(package).parts[0] not in NOT_RECORD_CODE]
+    files += list((package.parent / "schemas").glob("*.json"))
+    for path in sorted(files):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    for name in LIBRARIES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = None
+        digest.update(f"{name}={version}\0".encode("utf-8"))
+    return digest.hexdigest()
+
+
+def extractors_fingerprint() -> list[str]:
+    """The registered extractors: name, function and a hash of its byte code."""
+    from .extract import EXTRACTORS
+
+    return _registry_fingerprint(tuple(EXTRACTORS.items()))
+
+
+@lru_cache(maxsize=8)
+def _registry_fingerprint(registry: tuple[tuple[str, Any], ...]) -> list[str]:
+    out = []
+    for name, fn in registry:
+        code = getattr(fn, "__code__", None)
+        body = hashlib.sha256(code.co_code).hexdigest()[:16] if code is not None else repr(fn)
+        out.append(f"{name}={getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', '')}:{body}")
+    return out
 
 
 def _ocr_engine(limits: Limits) -> str | None:
@@ -65,6 +118,8 @@ def cache_key(sha256: str, filename: str, limits: Limits) -> str:
         "schema_version": SCHEMA_VERSION,
         "settings": limits.output_settings(),
         "ocr_engine": _ocr_engine(limits),
+        "code": code_fingerprint(),
+        "extractors": extractors_fingerprint(),
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 

@@ -48,7 +48,8 @@ class Rendering:
     source: str           # stem of a corpus/inbox/*.txt file
     target: str           # file name of the rendering in corpus/inbox
     table: QuotaTable | None = field(default=None)
-    style: str = "plain"  # "scan": image-only PDF, like a scanned paper copy
+    style: str = "plain"  # "scan": image-only PDF, like a scanned paper copy;
+    # "vni": 8-bit VNI text file; "tcvn3-doc": Word 97 .doc set in the TCVN3 fonts .VnTime/.VnTimeH
 
 
 RENDERINGS = [
@@ -74,6 +75,8 @@ RENDERINGS = [
     Rendering("117_kh-ubnd-bentre-kttt-phuluc", "127_kh-ubnd-bentre-kttt-phuluc.pdf"),
     Rendering("117_kh-ubnd-bentre-kttt-phuluc", "128_kh-ubnd-bentre-kttt-phuluc.docx"),
     Rendering("106_kh-lmhtx-sonla", "129_kh-lmhtx-sonla-scan.pdf", style="scan"),
+    Rendering("109_kh-hnd-kiengiang-sxkdg", "130_kh-hnd-kiengiang-sxkdg-vni.txt", style="vni"),
+    Rendering("113_kh-ubnd-cuchi-ntm", "131_kh-ubnd-cuchi-ntm-tcvn3.doc", style="tcvn3-doc"),
 ]
 SCAN_DPI = 200
 SCAN_SKEW = 0.4  # degrees
@@ -204,6 +207,62 @@ def scan(pdf_path: Path, out: Path, seed: int = 7) -> None:
     stamp = FIXED_DATE.timetuple()
     pages[0].save(out, "PDF", save_all=True, append_images=pages[1:], resolution=SCAN_DPI,
                   creationDate=stamp, modDate=stamp, producer="scripts/render_corpus.py")
+
+
+def legacy_text(text: str, encoding: str) -> bytes:
+    """``text`` in a pre-Unicode font encoding, as the 8-bit bytes such files hold."""
+    sys.path.insert(0, str(ROOT))
+    from pipeline.legacy import encode
+
+    return encode(unicodedata.normalize("NFC", text), encoding).encode("cp1252")
+
+
+def tcvn3_runs(text: str) -> list[tuple[str, str]]:
+    """``text`` as (TCVN3 text, font) runs. TCVN3 has no code for most accented capitals
+    ("Ủ", "Ộ"): such a letter is set in the capitals font .VnTimeH, in its small-letter code,
+    as typists did."""
+    sys.path.insert(0, str(ROOT))
+    from pipeline.legacy import encode
+
+    runs: list[tuple[str, str]] = []
+    for letter in unicodedata.normalize("NFC", text):
+        coded, font = encode(letter, "tcvn3"), ".VnTime"
+        if any(ord(ch) > 0xFF for ch in coded):
+            coded, font = encode(letter.lower(), "tcvn3"), ".VnTimeH"
+        if runs and runs[-1][1] == font:
+            runs[-1] = (runs[-1][0] + coded, font)
+        else:
+            runs.append((coded, font))
+    return runs
+
+
+def tcvn3_doc(paras: list[Para], out: Path) -> None:
+    """A Word 97 .doc in TCVN3 fonts: a DOCX written that way, converted by headless
+    LibreOffice (its output is not byte-for-byte reproducible)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from docx import Document
+
+    doc = Document()
+    doc.styles["Normal"].font.name = ".VnTime"
+    for para in paras:
+        if para.text:
+            p = doc.add_paragraph()
+            for coded, font in tcvn3_runs(para.text):
+                run = p.add_run(coded)
+                run.font.name, run.bold = font, para.bold
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / (out.stem + ".docx")
+        doc.save(str(src))
+        soffice = shutil.which("soffice") or shutil.which("libreoffice")
+        if soffice is None:
+            raise SystemExit("render_corpus: soffice (libreoffice-writer-nogui) is needed for .doc renderings")
+        subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp}/profile",
+                        "--convert-to", "doc:MS Word 97", "--outdir", tmp, str(src)],
+                       check=True, capture_output=True, timeout=180)
+        shutil.copyfile(Path(tmp) / (out.stem + ".doc"), out)
 
 
 def render_docx(paras: list[Para], title: str, out: Path) -> None:
@@ -352,7 +411,11 @@ def main(argv: list[str] | None = None) -> int:
         text = (INBOX / f"{r.source}.txt").read_text(encoding="utf-8")
         paras = layout(text, r.table)
         out = INBOX / r.target
-        if r.style == "scan":
+        if r.style == "vni":
+            out.write_bytes(legacy_text(text, "vni"))
+        elif r.style == "tcvn3-doc":
+            tcvn3_doc(paras, out)
+        elif r.style == "scan":
             plain = out.with_suffix(".plain.pdf")
             render_pdf(paras, title_of(paras), plain)
             scan(plain, out)

@@ -15,7 +15,7 @@ from pipeline.batch import process_local
 pytest.importorskip("prefect_dask")
 
 INBOX = Path(__file__).resolve().parents[1] / "corpus" / "inbox"
-# .txt, .docx and text-layer .pdf files (no OCR: OCR timings are in the records, and it is slow)
+# .txt, .docx and text-layer .pdf files (no scans: OCR is slow)
 SAMPLE = ["101_kh-skhcn-dongnai-htx.txt", "103_qd-ubnd-laocai-ocop.txt", "106_kh-lmhtx-sonla.txt",
           "110_tin-skhdt-gialai-doanhnghiep.txt", "122_qd-ubnd-laocai-ocop.pdf", "123_kh-congdoan-bacgiang-ldgioi.pdf",
           "124_hd-btdkt-thaibinh-ntm.docx", "126_kh-ubnd-binhdinh-chuyendoiso.docx"]
