@@ -30,8 +30,14 @@ _COUNT = re.compile(r"(?<![\d/.,])(0[1-9])(?=\s+(?:tập thể|cá nhân|đơn v
 
 
 def texts() -> list[tuple[str, str]]:
-    """(stem, text) of every sample text."""
-    return [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(INBOX.glob("*.txt"))]
+    """(stem, text) of every Unicode sample text (legacy-encoded samples are left out)."""
+    out = []
+    for path in sorted(INBOX.glob("*.txt")):
+        try:
+            out.append((path.stem, path.read_bytes().decode("utf-8")))
+        except UnicodeDecodeError:
+            continue
+    return out
 
 
 def provinces() -> list[str]:

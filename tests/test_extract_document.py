@@ -79,3 +79,20 @@ def test_plan_is_not_among_references() -> None:
     record = record_for(CASES[0][1])
     numbers = [r["number"] for r in record["references"]]
     assert numbers == ["272/KH-UBND"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("HỘI ĐỒNG NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nTỈNH VĨNH LONG Độc lập - Tự do - Hạnh phúc\n"
+     "Số: {0 /2024/NQ-HĐND Vĩnh Long, ngày 10 tháng 7 năm 2024\nNGHỊ QUYẾT\nQuy định mức học phí",
+     ("Nghị quyết", None, "2024-07-10", "Vĩnh Long")),
+    ("ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nTỈNH QUẢNG BÌNH Độc lập - Tự do - Hạnh phúc\n"
+     "Số: ó⁄/ /KH-UBND Quảng Bình, ngày !7 tháng năm 2024\nKẾ HOẠCH\nThu thập, cập nhật thông tin",
+     ("Kế hoạch", None, None, "Quảng Bình")),
+], ids=["number-illegible", "number-and-day-handwritten"])
+def test_scanned_header_with_an_illegible_number(text: str, expected: tuple) -> None:
+    """OCR of a signed scan: the number (and day) written in by hand come out as noise; the
+    printed kind, date and province are still read from the header layout."""
+    record = record_for(text)
+    assert_grounded(record)
+    doc = record["document"]
+    assert (doc["kind"], doc["number"], doc["issued_on"], doc["province"]) == expected

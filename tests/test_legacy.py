@@ -36,7 +36,18 @@ from pipeline.readers import read_bytes
 from pipeline.vietnamese import is_syllable
 
 INBOX = Path(__file__).resolve().parents[1] / "corpus" / "inbox"
-INBOX_TEXTS = sorted(INBOX.glob("*.txt"))
+
+
+def _is_utf8(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+INBOX_TEXTS = [p for p in sorted(INBOX.glob("*.txt")) if _is_utf8(p)]  # the Unicode texts
+LEGACY_INBOX_TEXTS = [p for p in sorted(INBOX.glob("*.txt")) if not _is_utf8(p)]  # e.g. "...-vni.txt"
 
 
 def nfc(text: str) -> str:
@@ -509,6 +520,19 @@ def test_text_reader_legacy_text_in_utf8(encoding: str) -> None:
     raw = read_bytes(("Kế hoạch số 12\n" + encode(line, encoding) + "\n").encode("utf-8"), "mixed.txt")
     assert raw.pages == ["Kế hoạch số 12\n" + line + "\n"]
     assert raw.ingest["encoding"]["runs"] == {encoding: 1}
+
+
+@pytest.mark.parametrize("path", LEGACY_INBOX_TEXTS or [None], ids=[p.name for p in LEGACY_INBOX_TEXTS] or ["none"])
+def test_text_reader_legacy_corpus_files(path: Path | None) -> None:
+    """Legacy-encoded corpus files read as the Unicode file of the same name, when there is one."""
+    if path is None:
+        pytest.skip("no legacy-encoded text in corpus/inbox")
+    raw = read_bytes(path.read_bytes(), path.name)
+    assert raw.ingest["encoding"]["detected"] and raw.ingest["encoding"]["methods"] == ["content"]
+    slug = path.stem.split("_", 1)[1].rsplit("-", 1)[0]  # 130_kh-hnd-kiengiang-sxkdg-vni -> kh-hnd-kiengiang-sxkdg
+    twins = [p for p in INBOX_TEXTS if p.stem.split("_", 1)[1] == slug]
+    for twin in twins:
+        assert character_error_rate(raw.pages[0], twin.read_text(encoding="utf-8"), casefold=True) == 0.0
 
 
 def test_text_reader_unicode_has_no_encoding_report() -> None:

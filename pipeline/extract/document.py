@@ -26,6 +26,8 @@ HEAD_CHARS = 2500
 _NUMBER_LINE = re.compile(r"^\s*S[ốo]\s*[:.]?\s*", re.IGNORECASE | re.MULTILINE)
 _NATIONAL = re.compile(r"CỘNG\s+HÒA\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM|ĐẢNG\s+CỘNG\s+SẢN\s+VIỆT\s+NAM|Độc lập\s*-\s*Tự do\s*-\s*Hạnh phúc", re.IGNORECASE)
 SELF_REFERENCE = re.compile(r"(?<!\w)(Công văn|Văn bản)\s+này(?!\w)", re.IGNORECASE)
+# What is left of a number that could not be read: a few marks, then the "/KH-UBND" part.
+_BLANK_NUMBER = re.compile(r"[^\n]{0,10}?/\s*(?:\d{4}/)?[A-ZĐ]{1,6}[-–][A-ZĐ]", re.IGNORECASE)
 _PLACE_DATE = re.compile(r"([A-ZĐÀ-Ỹ][^\n,;:]{1,40}),\s*ngày\b", re.UNICODE)
 
 
@@ -47,7 +49,13 @@ def header_candidate(doc: Document) -> PlanCandidate | None:
             number_line_end = len(text) if number_line_end < 0 else number_line_end
             break
     if number_line_end is None:
-        return None
+        # A "Số:" line whose number is not legible (written in by hand on a scan, OCR noise):
+        # the header layout still dates and attributes the document.
+        blank = next((m for m in _NUMBER_LINE.finditer(head) if _BLANK_NUMBER.match(text, m.end())), None)
+        if blank is None:
+            return None
+        number_line_end = text.find("\n", blank.end())
+        number_line_end = len(text) if number_line_end < 0 else number_line_end
     # Place and date: "Đồng Nai, ngày 14 tháng 9 năm 2021", on or just after the number line.
     for pd in _PLACE_DATE.finditer(text, 0, min(len(text), number_line_end + 200)):
         date = next((x for x in ments if x.label == "DATE" and pd.end() <= x.start <= pd.end() + 3), None)
@@ -80,7 +88,7 @@ def header_candidate(doc: Document) -> PlanCandidate | None:
                 cand.fields["title"] = title
             cand.span = (ks, title.evidence.end if title else line.end())
             break
-    if "kind" not in cand.fields:
+    if "kind" not in cand.fields and "number" in cand.fields:
         num = cand.fields["number"]
         kind = kind_for_number(num.value)
         if kind:

@@ -1,0 +1,183 @@
+"""The pdfium text path (``VNPLAN_PDF_TEXT=pdfium``): the same page texts and records as the
+default pdfplumber path, with pdfplumber still reading the pages that need it."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import pdfplumber
+import pypdfium2
+import pytest
+
+import fixtures as fx
+from conftest import CORPUS
+from pipeline.errors import EncryptedDocument, ReaderError
+from pipeline.legacy import EncodingReport
+from pipeline.limits import DEFAULT_LIMITS, PDF_TEXT_PATHS, Limits
+from pipeline.process import process_bytes
+from pipeline.readers import pdf as reader
+
+PLAN_TEXT = ("KẾ HOẠCH\nTổ chức phong trào thi đua “Đổi mới, sáng tạo” giai đoạn 2021 - 2025\n"
+             "Căn cứ Quyết định số 340/QĐ-TTg ngày 12/3/2021 của Thủ tướng Chính phủ;\n"
+             "Phấn đấu đến năm 2025 có 400 hợp tác xã, tăng 10% so với năm 2020.")
+LINES = [b"Ke hoach so 1555/KH-SKHCN ve phong trao thi dua", b"giai doan 2021 - 2025 tren dia ban tinh.",
+         b"Tang 10% so voi nam 2020; 400 hop tac xa."]
+CORPUS_PDFS = sorted(p for p in (CORPUS / "inbox").glob("*.pdf") if "scan" not in p.name)
+
+
+def raw_pdf(content: bytes, base_font: bytes = b"Helvetica") -> bytes:
+    """A one-page PDF written by hand: a standard (not embedded) font and ``content`` as its stream."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /" + base_font + b" >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def text_stream(state: bytes = b"", matrix: bytes = b"1 0 0 1 72 %d Tm", before: bytes = b"", after: bytes = b"") -> bytes:
+    lines = b" ".join(matrix % (760 - 16 * i) + b" (" + line + b") Tj" for i, line in enumerate(LINES))
+    return before + b"BT /F1 12 Tf " + state + b" " + lines + b" ET" + after
+
+
+def page_texts(data: bytes, path: str) -> list[reader.PageText]:
+    return list(reader._page_texts(data, "x.pdf", 1000, EncodingReport(), path))
+
+
+def read_fast(data: bytes, index: int = 0) -> str | None:
+    """What the pdfium path makes of one page (None: the page goes to pdfplumber)."""
+    doc = pypdfium2.PdfDocument(data)
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            return reader._pdfium_page_text(doc, index, pdf.pages[index])
+    finally:
+        doc.close()
+
+
+def comparable(record: dict) -> dict:
+    record = json.loads(json.dumps(record))
+    for detail in ((record.get("ingest") or {}).get("ocr") or {}).get("details", []):
+        detail.pop("seconds", None)
+        detail.pop("confidence", None)  # Tesseract's confidence wobbles a little from run to run
+    return record
+
+
+@pytest.mark.parametrize("path", CORPUS_PDFS, ids=[p.name for p in CORPUS_PDFS])
+def test_corpus_pages_and_records_are_the_same(path: Path) -> None:
+    data = path.read_bytes()
+    assert page_texts(data, "pdfium") == page_texts(data, "pdfplumber")
+    no_ocr = replace(DEFAULT_LIMITS, ocr=False)
+    plumber = process_bytes(data, path.name, replace(no_ocr, pdf_text="pdfplumber"))
+    pdfium = process_bytes(data, path.name, replace(no_ocr, pdf_text="pdfium"))
+    assert plumber["status"] == "ok"
+    assert json.dumps(pdfium, ensure_ascii=False) == json.dumps(plumber, ensure_ascii=False)
+
+
+def test_corpus_record_with_ocr_is_the_same() -> None:
+    path = CORPUS / "inbox" / "121_kh-skhcn-dongnai-htx.pdf"  # its last page (a signature) is OCR'd
+    data = path.read_bytes()
+    plumber = process_bytes(data, path.name, replace(DEFAULT_LIMITS, pdf_text="pdfplumber"))
+    pdfium = process_bytes(data, path.name, replace(DEFAULT_LIMITS, pdf_text="pdfium"))
+    assert comparable(pdfium) == comparable(plumber)
+
+
+def test_text_pages_are_read_by_pdfium_table_pages_by_pdfplumber() -> None:
+    data = (CORPUS / "inbox" / "127_kh-ubnd-bentre-kttt-phuluc.pdf").read_bytes()
+    plumber = page_texts(data, "pdfplumber")
+    assert read_fast(data, 0) == plumber[0].text  # running text: pdfium
+    assert plumber[1].tables == 1 and read_fast(data, 1) is None  # ruling lines: pdfplumber's table finder
+
+
+@fx.needs_font
+def test_fake_bold_is_deduplicated_on_the_pdfium_path(tmp_path: Path) -> None:
+    data = fx.render_pdf(PLAN_TEXT, tmp_path / "bold.pdf", fake_bold=True).read_bytes()
+    plain = fx.render_pdf(PLAN_TEXT, tmp_path / "plain.pdf").read_bytes()
+    fast = read_fast(data)
+    assert fast is not None and "KKẾẾ" not in fast
+    assert fast == page_texts(data, "pdfplumber")[0].text == page_texts(plain, "pdfplumber")[0].text
+
+
+@fx.needs_font
+def test_ruled_table_page_is_the_same(tmp_path: Path) -> None:
+    data = fx.render_pdf_table("Chỉ tiêu", [["Chỉ tiêu", "Năm 2025"], ["Số hợp tác xã", "400"]],
+                               tmp_path / "table.pdf", after="Tổ chức thực hiện.").read_bytes()
+    assert read_fast(data) is None
+    assert page_texts(data, "pdfium") == page_texts(data, "pdfplumber")
+
+
+@pytest.mark.parametrize(("case", "content", "font", "fast"), [
+    ("standard font", text_stream(), b"Helvetica", True),
+    ("another standard font", text_stream(), b"Times-Bold", True),
+    ("word spacing", text_stream(b"8 Tw"), b"Helvetica", True),
+    ("text rise", text_stream(b"3 Ts"), b"Helvetica", True),
+    ("scaled by the CTM", text_stream(b"", b"1 0 0 1 144 %d Tm", b"q 0.5 0 0 0.5 0 0 cm ", b" Q").replace(b"12 Tf", b"24 Tf"),
+     b"Helvetica", None),
+    ("scaled text matrix", text_stream(b"", b"2 0 0 2 72 %d Tm"), b"Helvetica", None),
+    ("horizontal scaling", text_stream(b"50 Tz"), b"Helvetica", False),
+    ("rotated text", text_stream(b"", b"0 1 -1 0 300 %d Tm"), b"Helvetica", False),
+    ("legacy font", text_stream(), b".VnTime", False),
+])
+def test_hand_written_pdfs_read_the_same(case: str, content: bytes, font: bytes, fast: bool | None) -> None:
+    data = raw_pdf(content, font)
+    assert page_texts(data, "pdfium") == page_texts(data, "pdfplumber"), case
+    if fast is not None:
+        assert (read_fast(data) is not None) == fast, case
+
+
+@fx.needs_font
+def test_encrypted_and_damaged_files_fail_the_same(tmp_path: Path) -> None:
+    locked = fx.encrypted_pdf(tmp_path / "locked.pdf").read_bytes()
+    damaged = b"%PDF-1.7\n1 0 obj <</Type /Catalog>> garbage without xref"
+    good = fx.render_pdf(PLAN_TEXT, tmp_path / "plan.pdf").read_bytes()
+    truncated = good[: len(good) // 2]
+    for data, error in ((locked, EncryptedDocument), (damaged, ReaderError), (truncated, ReaderError)):
+        messages = []
+        for path in PDF_TEXT_PATHS:
+            with pytest.raises(error) as info:
+                reader.read(data, "x.pdf", replace(DEFAULT_LIMITS, pdf_text=path))
+            messages.append(str(info.value))
+        assert messages[0] == messages[1]
+
+
+@fx.needs_font
+def test_pages_without_text_go_to_pdfplumber(tmp_path: Path) -> None:
+    data = fx.image_only_pdf(tmp_path / "shapes.pdf", pages=2).read_bytes()
+    assert read_fast(data) is None
+    no_ocr = replace(DEFAULT_LIMITS, ocr=False)
+    records = [process_bytes(data, "shapes.pdf", replace(no_ocr, pdf_text=path)) for path in PDF_TEXT_PATHS]
+    assert records[0] == records[1] and records[0]["status"] == "failed"
+
+
+def test_fast_dedupe_matches_the_generic_one() -> None:
+    rng = random.Random(11)
+    for _ in range(2000):
+        chars = [{"upright": rng.choice([True, True, False]), "text": rng.choice("ab "), "fontname": rng.choice(["F1", "F2"]),
+                  "size": rng.choice([10.0, 12.0]), "x0": rng.choice([0.0, 0.3, 0.9, 1.5, 2.6, 7.0]),
+                  "doctop": rng.choice([0.0, 0.5, 1.0, 1.6, 2.4, 5.0]) + rng.choice([0.0, 0.0, 0.01])}
+                 for _ in range(rng.randint(0, 40))]
+        assert reader._unique_char_ids(chars) == reader._unique_char_ids_reference(chars)
+
+
+def test_setting_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VNPLAN_PDF_TEXT", raising=False)
+    assert Limits.from_env().pdf_text == "pdfplumber"
+    monkeypatch.setenv("VNPLAN_PDF_TEXT", " PDFium ")
+    assert Limits.from_env().pdf_text == "pdfium"
+    monkeypatch.setenv("VNPLAN_PDF_TEXT", "mupdf")
+    with pytest.warns(UserWarning, match="VNPLAN_PDF_TEXT"):
+        assert Limits.from_env().pdf_text == "pdfplumber"
