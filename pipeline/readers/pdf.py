@@ -13,6 +13,11 @@
   as one line per row, cells joined by " | ", at their place in the page.
 
 Pages are processed one at a time and their caches flushed, so memory stays bounded.
+
+With ``VNPLAN_PDF_TEXT=pdfium`` (:attr:`pipeline.limits.Limits.pdf_text`) the characters of
+plain text pages come from pdfium instead of pdfminer, several times faster, and go through the
+same de-duplication and pdfplumber text layout, so the text is the same; pdfplumber still reads
+every page with ruling lines, images, legacy fonts or unusual text (see ``_pdfium_page_text``).
 """
 
 from __future__ import annotations
@@ -219,6 +224,8 @@ def _font_encoding(fontname: str) -> FontEncoding | None:
 
 def _decode_legacy_fonts(chars: list[dict[str, Any]], report: EncodingReport) -> None:
     """Turn the characters of TCVN3/VNI fonts (named in the PDF) into Unicode, in place."""
+    if not any(_font_encoding(name) for name in {char.get("fontname") or "" for char in chars}):
+        return  # no TCVN3/VNI font on the page (the usual case): spare the per-character loop
     converted: dict[str, int] = {}
     for char in chars:
         enc = _font_encoding(char.get("fontname") or "")
