@@ -6,7 +6,7 @@ code), the document number, date and issuer extracted, and, for files that have 
 transcript next to them (``<stem>.GROUNDTRUTH-viparse.txt``), the character error rate
 against it: as is, and case-folded (transcripts of TCVN3 text write capitals fonts such as
 ``.VnTimeH`` in small letters, which the reader renders as the capitals they print as). Table
-cell separators (" | ", the reader's layout of a table row) count as spaces.
+cell separators (the " | " bars of the reader's table layout, empty cells included) count as spaces.
 
     python benchmarks/realdocs_check.py [FOLDER] [--only g5] [--json out.json]
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -27,10 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.legacy import character_error_rate  # noqa: E402
-from pipeline.model import CELL_SEPARATOR  # noqa: E402
 from pipeline.process import process_bytes  # noqa: E402
 
 TRANSCRIPT = ".GROUNDTRUTH-viparse.txt"
+_CELL_BARS = re.compile(r"(?:^| )\|(?= |$)", re.MULTILINE)
 SKIP_SUFFIXES = (".md", ".txt")
 
 
@@ -65,7 +66,7 @@ def check(path: Path) -> dict[str, Any]:
     truth = transcript_for(path)
     if truth is not None:
         reference = truth.read_text(encoding="utf-8", errors="replace")
-        plain = text.replace(CELL_SEPARATOR, " ")  # the reader's table layout is not text
+        plain = _CELL_BARS.sub(" ", text)  # the reader's table layout (" | ", empty cells "| |") is not text
         row["cer"] = round(character_error_rate(plain, reference), 4)
         row["cer_casefold"] = round(character_error_rate(plain, reference, casefold=True), 4)
     return row
