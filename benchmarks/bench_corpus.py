@@ -136,11 +136,12 @@ def pdf_with_pages(pages: int, path: Path, seed: int = 7) -> Path:
 
     if path.exists():
         return path
-    chars = pages * 1900  # about what one rendered page holds
-    while True:
+    chars = pages * 1600  # about what one rendered page holds
+    for _ in range(6):
         render(long_text(chars, seed).replace("\n\n---\n\n", "\n\n"), path)
         with pdfplumber.open(path) as pdf:
             got = len(pdf.pages)
-        if got >= pages:
-            return path
-        chars = int(chars * pages / got) + 500
+        if pages <= got <= pages * 1.1 + 1:
+            break
+        chars = int(chars * pages / got) + (500 if got < pages else -500)
+    return path
