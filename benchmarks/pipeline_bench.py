@@ -20,7 +20,8 @@ process-based runner does; the catalog and the search index are then built in th
   ``OUT/.cache``, still published);
 * the same run with ``VNPLAN_PDF_TEXT=pdfium``, and which records differ from the default run;
 * the floor: the same PDFs through ``pdfplumber`` alone (``page.extract_text()`` per page) and
-  through ``pypdfium2`` alone (``get_text_range()`` per page), same number of processes.
+  through ``pypdfium2`` alone (``get_text_range()`` per page), in as many processes set up the
+  same way (models loaded).
 
 Then a paired comparison in one process (each PDF through pdfplumber alone, pypdfium2 alone,
 the pipeline and the pipeline with pdfium, one after the other, so machine noise hits all
@@ -62,8 +63,11 @@ def _init_worker(pdf_text: str) -> None:
     from pipeline import limits, timing
     from pipeline.process import process_bytes
 
+    from pipeline import ocr
+
     globals()["_LIMITS"] = limits.Limits.from_env()
     process_bytes(WARM_UP.read_bytes(), WARM_UP.name, _LIMITS)
+    ocr.engine()  # probed once per process (two `tesseract` calls)
     timing.enable()
 
 
@@ -161,10 +165,15 @@ def pipeline_run(paths: list[Path], out: Path, workers: int, pdf_text: str) -> d
 
 
 def floor_run(pdfs: list[Path], workers: int, engine: str) -> dict[str, Any]:
-    t0 = time.perf_counter()
-    with ProcessPoolExecutor(workers) as pool:
+    """The PDFs through ``engine`` alone, in worker processes set up like the pipeline's (models
+    loaded: a process with a bigger heap is a little slower at the same work)."""
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=("pdfplumber",)) as pool:
+        while len(set(pool.map(_ready, range(workers)))) < workers:
+            pass
+        t0 = time.perf_counter()
         results = list(pool.map(_floor_one, [(str(p), engine) for p in pdfs], chunksize=4))
-    return {"wall": time.perf_counter() - t0, "cpu": sum(r["wall"] for r in results), "pages": sum(r["pages"] for r in results)}
+        wall = time.perf_counter() - t0
+    return {"wall": wall, "cpu": sum(r["wall"] for r in results), "pages": sum(r["pages"] for r in results)}
 
 
 def _machine_records(out: Path) -> dict[str, dict[str, Any]]:
@@ -226,25 +235,45 @@ def paired(pdfs: list[Path], tmp: Path) -> dict[str, Any]:
 
 
 MEMORY_SCRIPT = r"""
-import json, resource, sys, time, tracemalloc, os
+import json, sys, time, tracemalloc, os
 sys.path.insert(0, sys.argv[1])
 from pipeline import limits
 from pipeline.process import process_bytes
+
+def status():
+    out = {}
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(value.split()[0]) / 1024
+    return out
+
+def reset_peak():
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")  # resets VmHWM, the peak RSS, to the current RSS
+        return True
+    except OSError:
+        return False
+
 warm = open(sys.argv[3], "rb").read()
 process_bytes(warm, "warm.txt")
 lim = limits.Limits.from_env()
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 data = open(sys.argv[2], "rb").read()
+reset = reset_peak()
+base = status()["VmRSS"]
 t = time.perf_counter()
 record = process_bytes(data, os.path.basename(sys.argv[2]), lim)
 wall = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = status()["VmHWM"]
 tracemalloc.start()
 process_bytes(data, os.path.basename(sys.argv[2]), lim)
 _, traced = tracemalloc.get_traced_memory()
 tracemalloc.stop()
 print(json.dumps({"pages": record["source"]["pages"], "chars": len(record["text"] or ""), "status": record["status"],
-                  "wall": wall, "rss_base_mb": base, "rss_peak_mb": peak, "traced_peak_mb": traced / 2**20,
+                  "wall": wall, "rss_base_mb": base, "rss_peak_mb": peak, "peak_reset": reset,
+                  "traced_peak_mb": traced / 2**20,
                   "ocr_pages": len(((record.get("ingest") or {}).get("ocr") or {}).get("pages") or [])}))
 """
 
@@ -256,6 +285,14 @@ def memory(pdf: Path, pdf_text: str) -> dict[str, Any]:
     if proc.returncode:
         raise SystemExit(f"memory run failed: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _utf8(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -337,7 +374,7 @@ def main() -> int:
             pdfs = [p for p in corpus if p.suffix == ".pdf"][: args.paired]
             rows = paired(pdfs, tmp)["rows"]
             print(f"\npaired, one process, {len(rows)} PDFs ({sum(r['pages'] for r in rows)} pages), "
-                  f"{sum(1 for r in rows if r['ocr_pages'])} with a page OCR'd (a last page holding only a signature):")
+                  f"{sum(1 for r in rows if r['ocr_pages'])} with a page OCR'd:")
             for label in ("pipeline", "pipeline_pdfium", "pipeline_no_ocr"):
                 per = [r[label] / r["pdfplumber"] for r in rows]
                 born = [r[label] / r["pdfplumber"] for r in rows if not r["ocr_pages"]]
@@ -349,7 +386,8 @@ def main() -> int:
                   f"pypdfium2 {1000 * statistics.median(r['pypdfium2'] for r in rows):.1f} ms, "
                   f"pipeline {1000 * statistics.median(r['pipeline'] for r in rows):.0f} ms, "
                   f"pipeline (pdfium) {1000 * statistics.median(r['pipeline_pdfium'] for r in rows):.0f} ms")
-        print("\nmemory, one PDF in a fresh process (RSS: peak of the process; traced: Python allocations while processing):")
+        print("\nmemory, one PDF in a fresh process, after the models are loaded (RSS: resident set before the "
+              "document -> its peak while processing it; traced: peak of Python allocations while processing it):")
         for pages in page_counts:
             pdf = bench_corpus.pdf_with_pages(pages, corpus_dir / f"long-{pages}p.pdf", args.seed)
             for pdf_text in paths_tried:
@@ -357,14 +395,19 @@ def main() -> int:
                 print(f"  {m['pages']:4d} pages, {m['chars']:7d} chars ({pdf_text:10s}): {m['wall']:6.1f} s, "
                       f"RSS {m['rss_base_mb']:.0f} -> {m['rss_peak_mb']:.0f} MiB (+{m['rss_peak_mb'] - m['rss_base_mb']:.0f}), "
                       f"traced peak {m['traced_peak_mb']:.1f} MiB, OCR'd pages {m['ocr_pages']}, {m['status']}")
-        scan = ROOT / "corpus" / "inbox" / "129_kh-lmhtx-sonla-scan.pdf"
-        if scan.exists():
+        apart = [p for p in sorted((ROOT / "corpus" / "inbox").iterdir())
+                 if "scan" in p.name or p.suffix in (".doc", ".rtf") or (p.suffix == ".txt" and not _utf8(p))]
+        if apart:
             from pipeline.process import process_bytes
 
-            t = time.perf_counter()
-            record = process_bytes(scan.read_bytes(), scan.name)
-            print(f"\nOCR scan (reported apart): {scan.name}, {record['source']['pages']} pages: {time.perf_counter() - t:.1f} s, "
-                  f"{record['status']}")
+            print("\nsamples left out of the corpus, one process, one after the other:")
+            for path in apart:
+                t = time.perf_counter()
+                record = process_bytes(path.read_bytes(), path.name)
+                ingest = record.get("ingest") or {}
+                kind = ", ".join(filter(None, ["OCR" if ingest.get("ocr") else None, ingest.get("converter"),
+                                               *(ingest.get("encoding") or {}).get("detected", [])]))
+                print(f"  {path.name:40s} {time.perf_counter() - t:6.1f} s  {record['status']:7s} ({kind})")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

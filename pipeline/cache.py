@@ -37,7 +37,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import EXTRACTOR_VERSION
+import pipeline
+
 from .limits import Limits
 from .schema import SCHEMA_VERSION
 
@@ -72,7 +73,7 @@ def code_fingerprint() -> str:
              and "__pycache__" not in p.parts and p.relative_to(package).parts[0] not in NOT_RECORD_CODE]
     files += list((package.parent / "schemas").glob("*.json"))
     for path in sorted(files):
-        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+        digest.update(path.relative_to(package.parent).as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     for name in LIBRARIES:
         try:
             version = metadata.version(name)
@@ -114,7 +115,7 @@ def cache_key(sha256: str, filename: str, limits: Limits) -> str:
         "cache_format": CACHE_FORMAT,
         "input_sha256": sha256,
         "filename": filename,
-        "extractor_version": EXTRACTOR_VERSION,
+        "extractor_version": pipeline.EXTRACTOR_VERSION,  # read now: a bump (or a test's monkeypatch) counts
         "schema_version": SCHEMA_VERSION,
         "settings": limits.output_settings(),
         "ocr_engine": _ocr_engine(limits),
@@ -124,10 +125,17 @@ def cache_key(sha256: str, filename: str, limits: Limits) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+#: Error codes of failures that may not recur (the file could not be read this time).
+TRANSIENT_ERRORS = frozenset({"io_error", "internal_error"})
+
+
 def cacheable(record: dict[str, Any]) -> bool:
-    """Whether a record may be cached: not when OCR failed on a page (a time-out may not recur)."""
+    """Whether a record may be cached: not when the file could not be read or the pipeline
+    crashed, nor when OCR failed on a page (a time-out may not recur)."""
+    if not record.get("record_id") or any(e.get("code") in TRANSIENT_ERRORS for e in record.get("errors") or []):
+        return False
     details = ((record.get("ingest") or {}).get("ocr") or {}).get("details") or []
-    return bool(record.get("record_id")) and not any(d.get("error") for d in details if isinstance(d, dict))
+    return not any(d.get("error") for d in details if isinstance(d, dict))
 
 
 class RecordCache:
@@ -165,9 +173,7 @@ class RecordCache:
             record = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             return None
-        if not isinstance(record, dict) or record.get("extractor_version") != EXTRACTOR_VERSION:
-            return None
-        if record.get("schema_version") != SCHEMA_VERSION:
+        if not isinstance(record, dict) or record.get("schema_version") != SCHEMA_VERSION:
             return None
         if sha256 is not None and record.get("record_id") != sha256:
             return None

@@ -8,7 +8,7 @@ Every :class:`Mention` is a span of the normalised text with a parsed ``value``.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterator

@@ -34,6 +34,8 @@ class _Stage:
         _stack.append([self.name, perf_counter(), 0.0])
 
     def __exit__(self, *exc: object) -> None:
+        if not _stack:  # timing was reset while this stage ran
+            return
         name, start, nested = _stack.pop()
         elapsed = perf_counter() - start
         if _totals is not None:

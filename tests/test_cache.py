@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import pipeline
 import pipeline.batch as batch
-import pipeline.cache as cache_module
 from pipeline import timing
 from pipeline.batch import cached_record, process_and_write, process_local
 from pipeline.cache import CACHE_DIR, RecordCache, cache_key
@@ -72,7 +72,7 @@ def test_miss_when_the_extractor_version_changes(plan: Path, tmp_path: Path, cou
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     cached_record(plan, out)
-    monkeypatch.setattr(cache_module, "EXTRACTOR_VERSION", "999.0.0")
+    monkeypatch.setattr(pipeline, "EXTRACTOR_VERSION", "999.0.0")
     cached_record(plan, out)
     assert count_processing == [plan, plan]
     assert len(entries(out)) == 2
@@ -150,8 +150,18 @@ def test_failed_records_are_cached_too(tmp_path: Path, count_processing: list[Pa
 
 def test_records_with_failed_ocr_pages_are_not_cached(tmp_path: Path) -> None:
     store = RecordCache(tmp_path)
-    record = {"record_id": "a" * 64, "ingest": {"ocr": {"details": [{"page": 1, "error": "timeout"}]}}}
+    record = {"record_id": "a" * 64, "errors": [], "ingest": {"ocr": {"details": [{"page": 1, "error": "timeout"}]}}}
     assert not store.put("k" * 64, record)
+
+
+def test_unreadable_file_is_not_cached(tmp_path: Path, count_processing: list[Path]) -> None:
+    missing = tmp_path / "gone.txt"
+    out = tmp_path / "out"
+    assert cached_record(missing, out)["errors"][0]["code"] == "io_error"
+    assert not entries(out)
+    missing.write_bytes(b"")  # now there, and empty: read, not taken for the earlier failure
+    assert cached_record(missing, out)["errors"][0]["code"] == "no_text"
+    assert len(count_processing) == 2
 
 
 def test_hit_is_published_with_the_reviewers_corrections(plan: Path, tmp_path: Path, count_processing: list[Path]) -> None:

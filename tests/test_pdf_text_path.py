@@ -131,6 +131,11 @@ def test_ruled_table_page_is_the_same(tmp_path: Path) -> None:
     ("horizontal scaling", text_stream(b"50 Tz"), b"Helvetica", False),
     ("rotated text", text_stream(b"", b"0 1 -1 0 300 %d Tm"), b"Helvetica", False),
     ("legacy font", text_stream(), b".VnTime", False),
+    ("two rules under a header", b"72 700 m 300 700 l S 72 690 m 300 690 l S " + text_stream(), b"Helvetica", True),
+    ("a grid of lines", b"72 700 m 300 700 l S 72 690 m 300 690 l S 80 600 m 80 720 l S 90 600 m 90 720 l S "
+     + text_stream(), b"Helvetica", False),
+    ("a rectangle", b"72 600 200 100 re S " + text_stream(), b"Helvetica", False),
+    ("a curve", b"72 700 m 100 720 150 720 300 700 c S " + text_stream(), b"Helvetica", False),
 ])
 def test_hand_written_pdfs_read_the_same(case: str, content: bytes, font: bytes, fast: bool | None) -> None:
     data = raw_pdf(content, font)
@@ -181,3 +186,20 @@ def test_setting_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VNPLAN_PDF_TEXT", "mupdf")
     with pytest.warns(UserWarning, match="VNPLAN_PDF_TEXT"):
         assert Limits.from_env().pdf_text == "pdfplumber"
+
+
+def test_fast_layout_matches_pdfplumbers() -> None:
+    from pdfplumber.utils import chars_to_textmap
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        chars = []
+        for _ in range(rng.randint(0, 30)):
+            top = rng.choice([0.0, 1.0, 2.5, 3.0, 3.2, 5.9, 6.1, 9.0, 20.0]) + rng.choice([0.0, 0.0, 0.4])
+            x0 = rng.choice([0.0, 1.0, 2.0, 3.5, 5.0, 8.0, 12.0]) + rng.choice([0.0, 0.3])
+            size = rng.choice([4.0, 10.0, 20.0])
+            chars.append({"text": rng.choice(["a", "b", " ", "\u00a0", "ﬁ", "ả"]), "x0": x0,
+                          "x1": x0 + rng.choice([0.0, 1.0, 2.0, 4.0]), "top": top, "bottom": top + size, "doctop": top,
+                          "size": size, "upright": True})
+        expected = chars_to_textmap(chars, layout=False, x_tolerance_ratio=reader.X_TOLERANCE_RATIO).as_string if chars else ""
+        assert reader._layout_text(chars) == expected

@@ -25,7 +25,7 @@ from __future__ import annotations
 import ctypes
 import io
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -37,6 +37,7 @@ import pypdfium2.raw as pdfium_c
 from pdfminer.pdfdocument import PDFEncryptionError
 from pdfplumber.page import Page
 from pdfplumber.utils import chars_to_textmap, cluster_objects
+from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE, LIGATURES
 from pdfplumber.utils.exceptions import PdfminerException
 
 from .. import ocr
@@ -59,6 +60,7 @@ MIN_GARBAGE_CHARS = 200  # a text layer this long that reads as junk is worth OC
 
 _CHAR_KEY = itemgetter("upright", "text", "fontname", "size")
 _POSITION = itemgetter("doctop", "x0")
+_X0 = itemgetter("x0")
 
 
 def _header_offset(data: bytes) -> int:
@@ -266,8 +268,9 @@ def _path_edges(obj: Any) -> tuple[int, int]:
         return 2, 2
     x, y = ctypes.c_float(), ctypes.c_float()
     points = []
-    for k in range(2):
-        if not pdfium_c.FPDFPathSegment_GetPoint(pdfium_c.FPDFPath_GetPathSegment(obj, k), x, y):
+    for k, kind in enumerate((pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO)):
+        segment = pdfium_c.FPDFPath_GetPathSegment(obj, k)
+        if pdfium_c.FPDFPathSegment_GetType(segment) != kind or not pdfium_c.FPDFPathSegment_GetPoint(segment, x, y):
             return 2, 2
         points.append((x.value, y.value))
     (x0, y0), (x1, y1) = points
@@ -412,6 +415,73 @@ def _pdfium_chars(textpage: int, height: float, doctop: float) -> list[dict[str,
     return chars
 
 
+def _chain_index(values: Iterable[float], tolerance: float) -> dict[float, int]:
+    """pdfplumber's ``make_cluster_dict``: distinct values sorted, a new cluster wherever one is
+    more than ``tolerance`` above the previous one."""
+    index: dict[float, int] = {}
+    last = None
+    n = -1
+    for value in sorted(set(values)):
+        if last is None or not value <= last + tolerance:
+            n += 1
+        index[value] = n
+        last = value
+    return index
+
+
+def _layout_text(chars: list[dict[str, Any]]) -> str:
+    """``chars_to_textmap(chars, layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO).as_string``
+    for upright characters, without pdfplumber's general machinery (about four times faster).
+
+    The same steps: characters clustered into lines by ``top`` (3 points), each line sorted by
+    ``x0`` and cut into words at blanks and at gaps wider than the ratio times the previous
+    character's size (or a step back, or a jump of more than 3 points in ``top``); then words
+    clustered by their ``top`` again, consecutive words of one cluster making a line; words
+    joined by a space, lines by a newline, ligatures expanded.
+    """
+    if not chars:
+        return ""
+    if any(not c["text"] or c["top"] != c["top"] or c["x0"] != c["x0"] for c in chars):
+        # an empty text or a NaN: the general code decides
+        return chars_to_textmap(chars, layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO).as_string
+    by_top = _chain_index((c["top"] for c in chars), DEFAULT_Y_TOLERANCE)
+    rows: dict[int, list[dict[str, Any]]] = {}
+    for c in chars:
+        rows.setdefault(by_top[c["top"]], []).append(c)
+    words: list[tuple[float, str]] = []  # (top, text)
+    for key in sorted(rows):
+        word: list[dict[str, Any]] = []
+        for c in sorted(rows[key], key=_X0):
+            if c["text"].isspace():  # a blank ends a word
+                if word:
+                    words.append(_word(word))
+                word = []
+                continue
+            if word:
+                prev = word[-1]
+                if (c["x0"] < prev["x0"] or c["x0"] > prev["x1"] + X_TOLERANCE_RATIO * prev["size"]
+                        or abs(c["top"] - prev["top"]) > DEFAULT_Y_TOLERANCE):
+                    words.append(_word(word))
+                    word = []
+            word.append(c)
+        if word:
+            words.append(_word(word))
+    by_word_top = _chain_index((top for top, _ in words), DEFAULT_Y_TOLERANCE)
+    lines: list[list[str]] = []
+    last = None
+    for top, text in words:
+        cluster = by_word_top[top]
+        if cluster != last:
+            lines.append([])
+            last = cluster
+        lines[-1].append(text)
+    return "\n".join(" ".join(line) for line in lines)
+
+
+def _word(chars: list[dict[str, Any]]) -> tuple[float, str]:
+    return min(c["top"] for c in chars), "".join(LIGATURES.get(c["text"], c["text"]) for c in chars)
+
+
 def _pdfium_page_text(document: Any, index: int, page: Page) -> str | None:
     """The text of page ``index`` read with pdfium, or None when pdfplumber must read it."""
     x0, top, x1, bottom = page.bbox
@@ -428,8 +498,7 @@ def _pdfium_page_text(document: Any, index: int, page: Page) -> str | None:
             return None
         keep = _unique_char_ids(chars)
         chars = [c for c in chars if id(c) in keep]
-        text = chars_to_textmap(chars, layout_bbox=page.bbox, layout_width=page.width, layout_height=page.height,
-                                layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO).as_string or ""
+        text = _layout_text(chars)
         if not ocr.text_layer_usable(text):
             return None  # whether to OCR it is decided on pdfplumber's reading
         return text
