@@ -14,7 +14,17 @@ def write_text_atomic(path: Path, text: str, *, before_replace: Callable[[], boo
 
     ``before_replace``, if given, is called once the new content is on disk, just before the
     rename; if it returns False, nothing is replaced and False is returned.
+
+    A file that already holds exactly ``text`` is left alone (True, ``before_replace`` not
+    called): re-publishing an unchanged record costs a read, not an fsync, and keeps its
+    modification time, so the search index does not re-index it either.
     """
+    data = text.encode("utf-8")
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return True
+    except OSError:
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -200,3 +200,39 @@ def test_rerun_of_an_unchanged_folder_extracts_nothing(tmp_path: Path, count_pro
     assert len(count_processing) == 5
     assert "read" not in stages and stages["write"] == 5
     assert second.entries == first.entries
+
+
+def test_rerun_of_an_unchanged_folder_rewrites_no_file(tmp_path: Path, count_processing: list[Path]) -> None:
+    """Published, machine and stamp files that would get the same bytes are left as they are:
+    same inode and modification time, so the search index skips them too."""
+    from pipeline.search import open_index
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for i in range(3):
+        (inbox / f"plan{i}.txt").write_text(PLAN.replace("1555", str(2000 + i)), encoding="utf-8")
+    out = tmp_path / "out"
+    process_local([inbox], out)
+    index = open_index(out, sync=True)
+    index.close()
+
+    def files() -> dict[str, tuple[int, int]]:
+        return {str(p.relative_to(out)): (p.stat().st_ino, p.stat().st_mtime_ns)
+                for p in out.rglob("*") if p.is_file() and CACHE_DIR not in p.parts and p.suffix == ".json"
+                and p.parent.name in ("records", "machine")}
+
+    before = files()
+    assert len(before) == 6
+    process_local([inbox], out)
+    assert files() == before
+    index = open_index(out, sync=False)
+    try:
+        assert index.sync(out)["indexed"] == 0
+    finally:
+        index.close()
+    # a changed input is still published anew
+    (inbox / "plan0.txt").write_text(PLAN.replace("1555", "2999"), encoding="utf-8")
+    process_local([inbox], out)
+    after = files()
+    assert after["records/plan0.txt.json"] != before["records/plan0.txt.json"]
+    assert after["records/plan1.txt.json"] == before["records/plan1.txt.json"]
