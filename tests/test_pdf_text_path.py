@@ -200,6 +200,6 @@ def test_fast_layout_matches_pdfplumbers() -> None:
             size = rng.choice([4.0, 10.0, 20.0])
             chars.append({"text": rng.choice(["a", "b", " ", "\u00a0", "ﬁ", "ả"]), "x0": x0,
                           "x1": x0 + rng.choice([0.0, 1.0, 2.0, 4.0]), "top": top, "bottom": top + size, "doctop": top,
-                          "size": size, "upright": True})
+                          "size": size, "upright": rng.random() > 0.02})  # now and then rotated text
         expected = chars_to_textmap(chars, layout=False, x_tolerance_ratio=reader.X_TOLERANCE_RATIO).as_string if chars else ""
         assert reader._layout_text(chars) == expected

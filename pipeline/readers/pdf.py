@@ -179,7 +179,7 @@ def _page_text(page: Page, report: EncodingReport) -> tuple[str, int]:
     found = deduped.find_tables() if _has_grid(deduped) else []
     tables = [t for t in found if len(t.rows) >= 2 and max(len(row.cells) for row in t.rows) >= 2]
     if not tables:
-        return deduped.extract_text(layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO) or "", 0
+        return _layout_text(deduped.chars), 0
     boxes = [t.bbox for t in tables]
     outside = deduped.filter(lambda obj: obj.get("object_type") != "char" or not _inside(obj, boxes))
     blocks = [(line["top"], line["text"]) for line in
@@ -430,8 +430,9 @@ def _chain_index(values: Iterable[float], tolerance: float) -> dict[float, int]:
 
 
 def _layout_text(chars: list[dict[str, Any]]) -> str:
-    """``chars_to_textmap(chars, layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO).as_string``
-    for upright characters, without pdfplumber's general machinery (about four times faster).
+    """``Page.extract_text(layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO)`` of these characters
+    (``chars_to_textmap(...).as_string``), without pdfplumber's general machinery (about four
+    times faster); rotated text goes to pdfplumber's own code.
 
     The same steps: characters clustered into lines by ``top`` (3 points), each line sorted by
     ``x0`` and cut into words at blanks and at gaps wider than the ratio times the previous
@@ -441,8 +442,8 @@ def _layout_text(chars: list[dict[str, Any]]) -> str:
     """
     if not chars:
         return ""
-    if any(not c["text"] or c["top"] != c["top"] or c["x0"] != c["x0"] for c in chars):
-        # an empty text or a NaN: the general code decides
+    if any(not c["text"] or c["top"] != c["top"] or c["x0"] != c["x0"] or not c["upright"] for c in chars):
+        # an empty text, a NaN or rotated text: the general code decides
         return chars_to_textmap(chars, layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO).as_string
     by_top = _chain_index((c["top"] for c in chars), DEFAULT_Y_TOLERANCE)
     rows: dict[int, list[dict[str, Any]]] = {}
