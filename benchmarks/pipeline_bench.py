@@ -23,6 +23,9 @@ process-based runner does; the catalog and the search index are then built in th
   through ``pypdfium2`` alone (``get_text_range()`` per page), in as many processes set up the
   same way (models loaded).
 
+For the largest N, the command line (``python -m pipeline process DIR``, one process) and its
+re-run over the unchanged folder, start-up included.
+
 Then a paired comparison in one process (each PDF through pdfplumber alone, pypdfium2 alone,
 the pipeline and the pipeline with pdfium, one after the other, so machine noise hits all
 alike) and the memory of one long PDF (``--pages``), each in a fresh process.
@@ -176,6 +179,24 @@ def floor_run(pdfs: list[Path], workers: int, engine: str) -> dict[str, Any]:
     return {"wall": wall, "cpu": sum(r["wall"] for r in results), "pages": sum(r["pages"] for r in results)}
 
 
+def cli_runs(paths: list[Path], tmp: Path) -> list[float]:
+    """``python -m pipeline process DIR --out OUT`` twice over ``paths`` (linked into one folder):
+    the wall time of each command, interpreter start-up and model loading included."""
+    inbox, out = tmp / "cli-inbox", tmp / "cli-out"
+    inbox.mkdir()
+    for path in paths:
+        (inbox / path.name).symlink_to(path.resolve())
+    times = []
+    for _ in range(2):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pipeline", "process", str(inbox), "--out", str(out)], cwd=ROOT,
+                       check=True, capture_output=True, timeout=3600)
+        times.append(time.perf_counter() - t)
+    shutil.rmtree(inbox, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    return times
+
+
 def _machine_records(out: Path) -> dict[str, dict[str, Any]]:
     return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted((out / "machine").glob("*.json"))}
 
@@ -322,6 +343,8 @@ def main() -> int:
     ap.add_argument("--pdf-text", choices=("both", "pdfplumber", "pdfium"), default="both")
     ap.add_argument("--pages", type=int, action="append", help="long-PDF memory runs (default 10 and 150 pages)")
     ap.add_argument("--paired", type=int, default=60, help="PDFs in the paired comparison (default 60; 0: skip)")
+    ap.add_argument("--no-cli", dest="cli", action="store_false",
+                    help="skip the command-line run and re-run over the largest corpus")
     args = ap.parse_args()
     sizes = sorted(set(args.n or [100, 1000]))
     page_counts = sorted(set(args.pages or [10, 150]))
@@ -368,6 +391,10 @@ def main() -> int:
                 ratio_pdfium = run["pdf_cpu"] / floors["pypdfium2"]["cpu"]
                 print(f"  ratio pipeline ({pdf_text}) / floor on the PDFs (summed per-document times): "
                       f"{ratio_plumber:.2f}x pdfplumber alone, {ratio_pdfium:.1f}x pypdfium2 alone")
+            if args.cli and n == sizes[-1]:
+                first, again = cli_runs(paths, tmp)
+                print(f"  command line, one process (`python -m pipeline process DIR`, start-up included): "
+                      f"{first:.1f} s, re-run over the unchanged folder {again:.1f} s")
             for d in (tmp / f"out-{n}-pdfplumber", tmp / f"out-{n}-pdfium"):
                 shutil.rmtree(d, ignore_errors=True)
         if args.paired:
