@@ -83,19 +83,26 @@ def _unique_char_ids_reference(chars: list[dict[str, Any]]) -> set[int]:
     return keep
 
 
+def _chain_index(values: Iterable[float], tolerance: float) -> dict[float, int]:
+    """pdfplumber's ``make_cluster_dict``: distinct values sorted, a new cluster wherever one is
+    more than ``tolerance`` above the previous one."""
+    index: dict[float, int] = {}
+    last = None
+    n = -1
+    for value in sorted(set(values)):
+        if last is None or not value <= last + tolerance:
+            n += 1
+        index[value] = n
+        last = value
+    return index
+
+
 def _chains(objs: list[dict[str, Any]], key: str) -> list[list[dict[str, Any]]]:
     """``cluster_objects(objs, itemgetter(key), DEDUPE_TOLERANCE)`` up to the order of the clusters
     (each cluster keeps the objects' order): values sorted, a new cluster wherever one is more
     than the tolerance above the previous one."""
-    index: dict[float, int] = {}
-    last = None
-    n = -1
-    for value in sorted({o[key] for o in objs}):
-        if last is None or not value <= last + DEDUPE_TOLERANCE:
-            n += 1
-        index[value] = n
-        last = value
-    if n == 0:
+    index = _chain_index((o[key] for o in objs), DEDUPE_TOLERANCE)
+    if max(index.values()) == 0:  # one cluster: the usual case
         return [objs]
     clusters: dict[int, list[dict[str, Any]]] = {}
     for o in objs:
@@ -413,20 +420,6 @@ def _pdfium_chars(textpage: int, height: float, doctop: float) -> list[dict[str,
         append({"object_type": "char", "text": chr(code), "fontname": fontname, "size": size, "upright": True,
                 "x0": x0, "x1": x0 + width, "top": top, "bottom": bottom, "doctop": doctop + top})
     return chars
-
-
-def _chain_index(values: Iterable[float], tolerance: float) -> dict[float, int]:
-    """pdfplumber's ``make_cluster_dict``: distinct values sorted, a new cluster wherever one is
-    more than ``tolerance`` above the previous one."""
-    index: dict[float, int] = {}
-    last = None
-    n = -1
-    for value in sorted(set(values)):
-        if last is None or not value <= last + tolerance:
-            n += 1
-        index[value] = n
-        last = value
-    return index
 
 
 def _layout_text(chars: list[dict[str, Any]]) -> str:
