@@ -17,8 +17,9 @@ The key is the sha256 of
 Entries live under the output folder, ``OUT/.cache/<key[:2]>/<key>.json``: a header line
 (``{"key", "sha256"}``, the sha256 being that of the record text after it) and the record as
 compact JSON. They are written atomically (temporary file + rename; no fsync: a lost entry is
-only a miss). An entry that does not read back whole (truncated, edited, another key, another
-extractor version) is ignored and overwritten.
+only a miss). An entry that does not read back whole (truncated, edited, another key,
+another schema version or input hash) is ignored and overwritten; the extractor version is
+part of the key.
 
 The cache holds the *machine* record only: a hit goes through the same publish step as a
 fresh extraction (:func:`pipeline.batch.write_record`), so reviewer corrections are applied
