@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.search import CatalogIndex, Filters  # noqa: E402
+from pipeline.serve.search import CatalogIndex, Filters  # noqa: E402
 
 PROVINCES = ["Đồng Nai", "Bình Phước", "Bà Rịa - Vũng Tàu", "Bến Tre", "Ninh Bình", "Hà Nội", "Đắk Lắk", "Quảng Ngãi",
              "Lào Cai", "Sơn La", "Nghệ An", "Bắc Giang", "Kiên Giang", "Gia Lai", "Đà Nẵng", "Cần Thơ"]

@@ -11,10 +11,10 @@ PDF (60%, fpdf2) or DOCX (40%, python-docx) by ``scripts/render_corpus.py``'s co
 OCR scan of ``corpus/inbox`` is timed on its own; there are no .doc/.rtf samples.
 
 For each N, with ``--workers`` processes (``ProcessPoolExecutor``, each running
-``pipeline.batch.process_and_write`` on one document at a time into one output folder, as a
+``pipeline.run.batch.process_and_write`` on one document at a time into one output folder, as a
 process-based runner does; the catalog and the search index are then built in the parent):
 
-* wall time, documents/s and PDF pages/s, per-stage time (``pipeline.timing``: seconds summed
+* wall time, documents/s and PDF pages/s, per-stage time (``pipeline.core.timing``: seconds summed
   over the workers, exclusive of nested stages), peak RSS of a worker;
 * the cached re-run: the same command again over the unchanged corpus (every record from
   ``OUT/.cache``, still published);
@@ -63,10 +63,9 @@ WARM_UP = ROOT / "corpus" / "inbox" / "101_kh-skhcn-dongnai-htx.txt"
 def _init_worker(pdf_text: str) -> None:
     """Settings, then warm the models (underthesea, spaCy, schemas) outside the timed work."""
     os.environ["VNPLAN_PDF_TEXT"] = pdf_text
-    from pipeline import limits, timing
-    from pipeline.process import process_bytes
-
-    from pipeline import ocr
+    from pipeline.core import timing
+    from pipeline.ingest import limits, ocr
+    from pipeline.run.process import process_bytes
 
     globals()["_LIMITS"] = limits.Limits.from_env()
     process_bytes(WARM_UP.read_bytes(), WARM_UP.name, _LIMITS)
@@ -75,8 +74,8 @@ def _init_worker(pdf_text: str) -> None:
 
 
 def _process_one(args: tuple[str, str]) -> dict[str, Any]:
-    from pipeline import timing
-    from pipeline.batch import process_and_write
+    from pipeline.core import timing
+    from pipeline.run.batch import process_and_write
 
     path, out = Path(args[0]), Path(args[1])
     before, count_before = timing.totals(), timing.counts()
@@ -136,9 +135,9 @@ def _pdfium_text(data: bytes) -> int:
 # -- runs ----------------------------------------------------------------------------------------
 def pipeline_run(paths: list[Path], out: Path, workers: int, pdf_text: str) -> dict[str, Any]:
     """Process ``paths`` into ``out`` with ``workers`` processes, then the catalog and the index."""
-    from pipeline import timing
-    from pipeline.catalog import update_catalog
-    from pipeline.search import open_index
+    from pipeline.core import timing
+    from pipeline.publish.catalog import update_catalog
+    from pipeline.serve.search import open_index
 
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(pdf_text,)) as pool:
         while len(set(pool.map(_ready, range(workers)))) < workers:
@@ -224,9 +223,9 @@ def compare_runs(a: Path, b: Path) -> list[str]:
 def paired(pdfs: list[Path], tmp: Path) -> dict[str, Any]:
     """Per PDF, in this process: pdfplumber alone, pypdfium2 alone, the pipeline (both text paths;
     read, extract, validate and publish, no cache), interleaved."""
-    from pipeline import limits
-    from pipeline.batch import process_and_write
-    from pipeline.process import process_bytes
+    from pipeline.ingest import limits
+    from pipeline.run.batch import process_and_write
+    from pipeline.run.process import process_bytes
 
     default = limits.Limits.from_env()
     settings = {"pdfplumber": replace(default, pdf_text="pdfplumber"), "pdfium": replace(default, pdf_text="pdfium")}
@@ -258,8 +257,8 @@ def paired(pdfs: list[Path], tmp: Path) -> dict[str, Any]:
 MEMORY_SCRIPT = r"""
 import json, sys, time, tracemalloc, os
 sys.path.insert(0, sys.argv[1])
-from pipeline import limits
-from pipeline.process import process_bytes
+from pipeline.ingest import limits
+from pipeline.run.process import process_bytes
 
 def status():
     out = {}
@@ -425,7 +424,7 @@ def main() -> int:
         apart = [p for p in sorted((ROOT / "corpus" / "inbox").iterdir())
                  if "scan" in p.name or p.suffix in (".doc", ".rtf") or (p.suffix == ".txt" and not _utf8(p))]
         if apart:
-            from pipeline.process import process_bytes
+            from pipeline.run.process import process_bytes
 
             print("\nsamples left out of the corpus, one process, one after the other:")
             for path in apart:

@@ -27,8 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.legacy import character_error_rate  # noqa: E402
-from pipeline.process import process_bytes  # noqa: E402
+from pipeline.ingest.legacy import character_error_rate  # noqa: E402
+from pipeline.run.process import process_bytes  # noqa: E402
 
 TRANSCRIPT = ".GROUNDTRUTH-viparse.txt"
 _CELL_BARS = re.compile(r"(?:^| )\|(?= |$)", re.MULTILINE)

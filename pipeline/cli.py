@@ -20,7 +20,7 @@ def _cmd_process(args: argparse.Namespace) -> int:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
     if args.engine == "prefect":
-        from .flows import process_with_prefect, resolve_runner
+        from .run.flows import process_with_prefect, resolve_runner
 
         try:
             runner, address = resolve_runner(args.runner, args.dask_address)
@@ -35,7 +35,7 @@ def _cmd_process(args: argparse.Namespace) -> int:
         print("error: --runner and --dask-address need --engine prefect", file=sys.stderr)
         return 2
     else:
-        from .batch import process_local
+        from .run.batch import process_local
 
         summary = process_local(args.paths, args.out)
     if args.json:
@@ -48,7 +48,7 @@ def _cmd_process(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     import tempfile
 
-    from .evaluate import below, evaluate, format_report, load_records
+    from .run.evaluate import below, evaluate, format_report, load_records
 
     gold_files = sorted(args.gold.glob("*.json"))
     if not gold_files:
@@ -57,7 +57,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         records_dir = args.records
         if args.inputs:
-            from .batch import process_local
+            from .run.batch import process_local
 
             process_local(args.inputs, Path(tmp))
             records_dir = Path(tmp)
@@ -75,9 +75,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_watch(args: argparse.Namespace) -> int:
+    from .ingest.limits import Limits
     from .lang import vocabulary
-    from .limits import Limits
-    from .service import AlreadyRunning, InboxService, ServiceConfig
+    from .run.service import AlreadyRunning, InboxService, ServiceConfig
 
     vocabulary()
     config = ServiceConfig(inbox=args.inbox, out=args.out, concurrency=args.concurrency, poll=args.poll,
@@ -98,7 +98,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from .service import status
+    from .run.service import status
 
     if not (args.out / "state.sqlite").exists():
         print(f"no inbox service state in {args.out}", file=sys.stderr)
@@ -116,7 +116,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _filters(args: argparse.Namespace):
-    from .search import Filters
+    from .serve.search import Filters
 
     return Filters(kind=args.kind, number=args.number, issuer=args.issuer, province=args.province,
                    issued_from=args.issued_from, issued_to=args.issued_to, period_from=args.period_from,
@@ -132,7 +132,7 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    from .search import open_index
+    from .serve.search import open_index
 
     if not (args.out / "records").is_dir():
         print(f"error: no records in {args.out}; run 'process' or 'watch' first", file=sys.stderr)
@@ -158,7 +158,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
-    from .search import open_index
+    from .serve.search import open_index
 
     index = open_index(args.out, sync=False)
     result = index.sync(args.out)
@@ -170,7 +170,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if not (args.out / "records").is_dir():
         print(f"error: no records in {args.out}; run 'process' or 'watch' first", file=sys.stderr)
         return 2
-    from .api import serve
+    from .serve.api import serve
 
     serve(args.out, args.host, args.port)
     return 0

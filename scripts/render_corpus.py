@@ -212,7 +212,7 @@ def scan(pdf_path: Path, out: Path, seed: int = 7) -> None:
 def legacy_text(text: str, encoding: str) -> bytes:
     """``text`` in a pre-Unicode font encoding, as the 8-bit bytes such files hold."""
     sys.path.insert(0, str(ROOT))
-    from pipeline.legacy import encode
+    from pipeline.ingest.legacy import encode
 
     return encode(unicodedata.normalize("NFC", text), encoding).encode("cp1252")
 
@@ -222,7 +222,7 @@ def tcvn3_runs(text: str) -> list[tuple[str, str]]:
     ("Ủ", "Ộ"): such a letter is set in the capitals font .VnTimeH, in its small-letter code,
     as typists did."""
     sys.path.insert(0, str(ROOT))
-    from pipeline.legacy import encode
+    from pipeline.ingest.legacy import encode
 
     runs: list[tuple[str, str]] = []
     for letter in unicodedata.normalize("NFC", text):
@@ -356,7 +356,7 @@ def extracted_text(path: Path, tables: bool = False) -> str:
     pipeline's own reader lays it out (table rows as " | " lines)."""
     if tables:
         sys.path.insert(0, str(ROOT))
-        from pipeline.readers import read_bytes
+        from pipeline.ingest.readers import read_bytes
 
         return "\n".join(read_bytes(path.read_bytes(), path.name).pages)
     if path.suffix == ".pdf":

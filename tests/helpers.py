@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from pipeline.core.model import Document, RawDocument, SourceInfo
 from pipeline.extract import run_extractors
-from pipeline.model import Document, RawDocument, SourceInfo
-from pipeline.normalize import build_document
-from pipeline.record import build_record
-from pipeline.resolve import resolve
-from pipeline.schema import iter_evidence
+from pipeline.extract.resolve import resolve
+from pipeline.ingest.normalize import build_document
+from pipeline.record.build import build_record
+from pipeline.record.schema import iter_evidence
 
 
 def make_doc(text: str, filename: str = "test.txt") -> Document:

@@ -6,9 +6,16 @@ import io
 import zipfile
 from pathlib import Path
 
-from fixtures import encode_cp1258, encrypted_pdf, find_font, image_only_pdf, render_docx, render_pdf, zip_bomb_docx
-
 from conftest import CORPUS
+from fixtures import (
+    encode_cp1258,
+    encrypted_pdf,
+    find_font,
+    image_only_pdf,
+    render_docx,
+    render_pdf,
+    zip_bomb_docx,
+)
 
 XML_BOMB = """<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">

@@ -17,10 +17,10 @@ import pytest
 import uvicorn
 from jsonschema import Draft202012Validator
 
-from pipeline.api import create_app
-from pipeline.batch import process_local
 from pipeline.cli import main as cli_main
-from pipeline.schema import SCHEMA_VERSION
+from pipeline.record.schema import SCHEMA_VERSION
+from pipeline.run.batch import process_local
+from pipeline.serve.api import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 INBOX = ROOT / "corpus" / "inbox"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from docx import Document as DocxDocument
-
 from helpers import assert_grounded
-from pipeline.batch import collect_inputs, process_local, record_name
-from pipeline.catalog import read_catalog
-from pipeline.schema import CATALOG_ENTRY_SCHEMA, problems
+
+from pipeline.publish.catalog import read_catalog
+from pipeline.record.schema import CATALOG_ENTRY_SCHEMA, problems
+from pipeline.run.batch import collect_inputs, process_local, record_name
 
 PLAN = ("Thực hiện Kế hoạch số 272/KH-UBND ngày 20/8/2021 của UBND tỉnh, ngày 14/9/2021 Sở Khoa học và Công nghệ "
         "đã ban hành Kế hoạch số 1555/KH-SKHCN về phong trào thi đua “Đổi mới” giai đoạn 2021 - 2025 trên địa bàn tỉnh Bình Phước.")

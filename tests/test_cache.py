@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 import pipeline
-import pipeline.batch as batch
-from pipeline import timing
-from pipeline.batch import cached_record, process_and_write, process_local
-from pipeline.cache import CACHE_DIR, RecordCache, cache_key
-from pipeline.limits import DEFAULT_LIMITS
+import pipeline.run.batch as batch
+from pipeline.core import timing
+from pipeline.ingest.limits import DEFAULT_LIMITS
 from pipeline.review.corrections import save_edit
+from pipeline.run.batch import cached_record, process_and_write, process_local
+from pipeline.run.cache import CACHE_DIR, RecordCache, cache_key
 
 PLAN = ("Thực hiện Kế hoạch số 272/KH-UBND ngày 20/8/2021 của UBND tỉnh, ngày 14/9/2021 Sở Khoa học và Công nghệ "
         "đã ban hành Kế hoạch số 1555/KH-SKHCN về phong trào thi đua “Đổi mới” giai đoạn 2021 - 2025 trên địa bàn tỉnh Bình Phước.")
@@ -205,7 +205,7 @@ def test_rerun_of_an_unchanged_folder_extracts_nothing(tmp_path: Path, count_pro
 def test_rerun_of_an_unchanged_folder_rewrites_no_file(tmp_path: Path, count_processing: list[Path]) -> None:
     """Published, machine and stamp files that would get the same bytes are left as they are:
     same inode and modification time, so the search index skips them too."""
-    from pipeline.search import open_index
+    from pipeline.serve.search import open_index
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()

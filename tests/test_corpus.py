@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, ROOT
 from helpers import assert_grounded
-from pipeline.batch import collect_inputs, process_local, record_name
-from pipeline.schema import problems
+
+from pipeline.record.schema import problems
+from pipeline.run.batch import collect_inputs, process_local, record_name
 
 GOLDEN = ROOT / "tests" / "golden"
 INBOX = CORPUS / "inbox"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch import process_local
+from pipeline.run.batch import process_local
 
 pytest.importorskip("prefect_dask")
 
@@ -27,7 +27,7 @@ FAULTS = '''
 import os
 from pathlib import Path
 
-import pipeline.batch as batch
+import pipeline.run.batch as batch
 
 _real = batch.process_path
 
@@ -66,9 +66,10 @@ def envelope(out: Path) -> dict:
 
 
 def test_dask_runner_matches_local_run(tmp_path: Path, prefect_harness, monkeypatch) -> None:
-    import pipeline.batch as batch
-    import pipeline.flows as flows
     from prefect_dask import DaskTaskRunner
+
+    import pipeline.run.batch as batch
+    import pipeline.run.flows as flows
 
     inbox = make_inbox(tmp_path, {"broken.pdf": BROKEN_PDF})
     local = process_local([inbox], tmp_path / "local")
@@ -105,7 +106,7 @@ def test_dask_isolates_task_failures(tmp_path: Path, prefect_harness) -> None:
     import dask
     from distributed import LocalCluster
 
-    from pipeline.flows import process_with_prefect
+    from pipeline.run.flows import process_with_prefect
 
     preload = tmp_path / "faults.py"
     preload.write_text(FAULTS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.evaluate import below, contains_either, evaluate, fold, overlap
+from pipeline.run.evaluate import below, contains_either, evaluate, fold, overlap
 
 
 def test_folding_and_matching_rules() -> None:

@@ -4,7 +4,6 @@ abbreviations and sections."""
 from __future__ import annotations
 
 import pytest
-
 from helpers import assert_grounded, record_for
 
 HEADED = """III. TIÊU CHÍ THI ĐUA

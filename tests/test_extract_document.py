@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import assert_grounded, record_for
 
 HEADER = """ỦY BAN NHÂN DÂN TỈNH ĐỒNG NAI

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from conftest import CORPUS, ROOT
 from inbox_cases import bad_inputs, corpus_texts
-from pipeline.inbox import safe_name
-from pipeline.limits import Limits
-from pipeline.process import process_bytes
+
+from pipeline.ingest.limits import Limits
+from pipeline.run.inbox import safe_name
+from pipeline.run.process import process_bytes
 
 GOOD = 180
 DUPLICATES = 12

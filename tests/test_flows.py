@@ -7,7 +7,7 @@ from pathlib import Path
 
 from test_batch import make_inbox
 
-from pipeline.batch import process_local
+from pipeline.run.batch import process_local
 
 
 def records(out: Path) -> dict[str, dict]:
@@ -15,7 +15,7 @@ def records(out: Path) -> dict[str, dict]:
 
 
 def test_flow_matches_local_run(tmp_path: Path, prefect_harness) -> None:
-    from pipeline.flows import process_with_prefect
+    from pipeline.run.flows import process_with_prefect
 
     inbox = make_inbox(tmp_path)
     summary = process_with_prefect([inbox], tmp_path / "flow", workers=2)
@@ -26,8 +26,8 @@ def test_flow_matches_local_run(tmp_path: Path, prefect_harness) -> None:
 
 
 def test_flow_isolates_a_crashing_document(tmp_path: Path, prefect_harness, monkeypatch) -> None:
-    import pipeline.batch as batch
-    from pipeline.flows import process_with_prefect
+    import pipeline.run.batch as batch
+    from pipeline.run.flows import process_with_prefect
 
     inbox = make_inbox(tmp_path)
     real = batch.process_path

@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-
 from inbox_cases import bad_inputs, corpus_texts
-from pipeline.catalog import read_catalog
-from pipeline.inbox import safe_name
-from pipeline.limits import Limits
-from pipeline.schema import CATALOG_ENTRY_SCHEMA, problems
-from pipeline.service import AlreadyRunning, InboxService, ServiceConfig, status
+
+from pipeline.ingest.limits import Limits
+from pipeline.publish.catalog import read_catalog
+from pipeline.record.schema import CATALOG_ENTRY_SCHEMA, problems
+from pipeline.run.inbox import safe_name
+from pipeline.run.service import AlreadyRunning, InboxService, ServiceConfig, status
 
 
 def serve_once(inbox: Path, out: Path, **kw) -> InboxService:

@@ -16,12 +16,13 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pipeline.lang
-from pipeline import legacy
 from pipeline.errors import VocabularyError
-from pipeline.legacy import (
+from pipeline.ingest import legacy
+from pipeline.ingest.legacy import (
     ENCODINGS,
     EncodingReport,
     FontEncoding,
@@ -31,9 +32,9 @@ from pipeline.legacy import (
     font_encoding,
     repair,
 )
-from pipeline.process import process_bytes
-from pipeline.readers import read_bytes
-from pipeline.vietnamese import is_syllable
+from pipeline.ingest.readers import read_bytes
+from pipeline.lang.syllables import is_syllable
+from pipeline.run.process import process_bytes
 
 INBOX = Path(__file__).resolve().parents[1] / "corpus" / "inbox"
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline.model import RawDocument, SourceInfo
-from pipeline.normalize import build_document, normalize_text
-from pipeline.tokenize import tokenize
+from pipeline.core.model import RawDocument, SourceInfo
+from pipeline.ingest.normalize import build_document, normalize_text
+from pipeline.nlp.tokenize import tokenize
 
 SOURCE = SourceInfo("x.txt", "0" * 64, "text/plain", 0)
 

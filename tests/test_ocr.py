@@ -1,4 +1,4 @@
-"""OCR of scanned pages (pipeline.ocr): accuracy, diacritics, page order, rotation, and the
+"""OCR of scanned pages (pipeline.ingest.ocr): accuracy, diacritics, page order, rotation, and the
 text-layer test.
 
 The scan is made here: Vietnamese text from the bundled corpus is rendered to a PDF
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import ocr
 from pipeline.errors import OcrFailed
-from pipeline.vietnamese import text_quality
+from pipeline.ingest import ocr
+from pipeline.lang.syllables import text_quality
 from tests.conftest import CORPUS
 from tests.fixtures import needs_font, render_pdf, scanned_pdf
 

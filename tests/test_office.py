@@ -1,7 +1,7 @@
 """Word ``.doc`` and RTF through LibreOffice, and the font-aware DOCX reader.
 
 Every input is generated here: DOCX packages written by hand (runs in ``.VnTime``,
-``.VnTimeH`` and ``VNI-Times`` fonts, text encoded with :func:`pipeline.legacy.encode`,
+``.VnTimeH`` and ``VNI-Times`` fonts, text encoded with :func:`pipeline.ingest.legacy.encode`,
 fonts set on runs, character styles, paragraph styles and document defaults), OLE2
 compound files written by hand, and ``.doc``/``.rtf`` files made from the DOCX by
 LibreOffice itself. Tests that need LibreOffice skip when it is not installed. When
@@ -24,11 +24,19 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from pipeline import legacy
-from pipeline.errors import ConverterMissing, EncryptedDocument, ReaderError, UnsupportedFormat
-from pipeline.model import CELL_SEPARATOR
-from pipeline.process import process_bytes
-from pipeline.readers import detect_format, doc as doc_reader, docx as docx_reader, office, read_bytes, rtf as rtf_reader
+from pipeline.core.model import CELL_SEPARATOR
+from pipeline.errors import (
+    ConverterMissing,
+    EncryptedDocument,
+    ReaderError,
+    UnsupportedFormat,
+)
+from pipeline.ingest import legacy
+from pipeline.ingest.readers import detect_format, office, read_bytes
+from pipeline.ingest.readers import doc as doc_reader
+from pipeline.ingest.readers import docx as docx_reader
+from pipeline.ingest.readers import rtf as rtf_reader
+from pipeline.run.process import process_bytes
 
 REALDOCS = Path(__file__).resolve().parents[1].parent / "shared" / "realdocs"
 SOFFICE = office.find_converter()

@@ -9,17 +9,17 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
+import fixtures as fx
 import pdfplumber
 import pypdfium2
 import pytest
-
-import fixtures as fx
 from conftest import CORPUS
+
 from pipeline.errors import EncryptedDocument, ReaderError
-from pipeline.legacy import EncodingReport
-from pipeline.limits import DEFAULT_LIMITS, PDF_TEXT_PATHS, Limits
-from pipeline.process import process_bytes
-from pipeline.readers import pdf as reader
+from pipeline.ingest.legacy import EncodingReport
+from pipeline.ingest.limits import DEFAULT_LIMITS, PDF_TEXT_PATHS, Limits
+from pipeline.ingest.readers import pdf as reader
+from pipeline.run.process import process_bytes
 
 PLAN_TEXT = ("KẾ HOẠCH\nTổ chức phong trào thi đua “Đổi mới, sáng tạo” giai đoạn 2021 - 2025\n"
              "Căn cứ Quyết định số 340/QĐ-TTg ngày 12/3/2021 của Thủ tướng Chính phủ;\n"

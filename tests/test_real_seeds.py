@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch import process_local
-from pipeline.evaluate import evaluate, format_report, load_records
+from pipeline.run.batch import process_local
+from pipeline.run.evaluate import evaluate, format_report, load_records
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.recognize import clean_number, number_symbol, parse_vn_number, recognize
+from pipeline.nlp.recognize import (
+    clean_number,
+    number_symbol,
+    parse_vn_number,
+    recognize,
+)
 
 
 def labelled(text: str, label: str) -> list:

@@ -14,22 +14,30 @@ from typing import Any
 
 import pytest
 
-from pipeline.batch import process_local
-from pipeline.catalog import read_catalog
 from pipeline.cli import main as cli_main
 from pipeline.errors import ReaderError
-from pipeline.evaluate import load_records
 from pipeline.extract import EXTRACTORS
-from pipeline.process import source_info
-from pipeline.record import failure_record
-from pipeline.review.corrections import (accept, capture_edits, load_corrections, needs_review, publish,
-                                         reject, save_edit, sync_all)
+from pipeline.publish.catalog import read_catalog
+from pipeline.publish.storage import dump_json
+from pipeline.record.build import failure_record
+from pipeline.record.schema import problems
+from pipeline.review.corrections import (
+    accept,
+    capture_edits,
+    load_corrections,
+    needs_review,
+    publish,
+    reject,
+    save_edit,
+    sync_all,
+)
 from pipeline.review.errors import InvalidEdit, PatchError, PatchTestFailed, ReviewError
 from pipeline.review.patch import apply_patch, json_equal, make_patch, parse_pointer
-from pipeline.schema import problems
-from pipeline.search import open_index
-from pipeline.service import InboxService, ServiceConfig
-from pipeline.storage import dump_json
+from pipeline.run.batch import process_local
+from pipeline.run.evaluate import load_records
+from pipeline.run.process import source_info
+from pipeline.run.service import InboxService, ServiceConfig
+from pipeline.serve.search import open_index
 
 INBOX = Path(__file__).resolve().parents[1] / "corpus" / "inbox"
 PLAN = "101_kh-skhcn-dongnai-htx.txt"

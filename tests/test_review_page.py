@@ -18,10 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch import process_local
-from pipeline.process import process_bytes
-from pipeline.review.page import FAMILIES, main_pages, render_review_page, write_review_pages
-from pipeline.schema import iter_evidence
+from pipeline.record.schema import iter_evidence
+from pipeline.review.page import (
+    FAMILIES,
+    main_pages,
+    render_review_page,
+    write_review_pages,
+)
+from pipeline.run.batch import process_local
+from pipeline.run.process import process_bytes
 
 INBOX = Path(__file__).resolve().parents[1] / "corpus" / "inbox"
 INPUTS = [INBOX / "101_kh-skhcn-dongnai-htx.txt", INBOX / "121_kh-skhcn-dongnai-htx.pdf"]

@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from fixtures import needs_font, render_pdf, scanned_pdf
 from helpers import assert_grounded
-from pipeline import ocr
-from pipeline.limits import Limits
-from pipeline.process import process_bytes
-from pipeline.schema import validate
+
+from pipeline.ingest import ocr
+from pipeline.ingest.limits import Limits
+from pipeline.record.schema import validate
+from pipeline.run.process import process_bytes
 
 needs_ocr_engine = pytest.mark.skipif(ocr.engine() is None, reason="tesseract with the vie model is not installed")
 

@@ -5,14 +5,22 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import make_doc, record_for
 from jsonschema import Draft202012Validator
 
-from helpers import make_doc, record_for
-from pipeline.catalog import CATALOG_VERSION, ENVELOPE_VERSION, catalog_entry
 from pipeline.errors import ReaderError
-from pipeline.process import source_info
-from pipeline.record import failure_record
-from pipeline.schema import CATALOG_ENTRY_SCHEMA, ENVELOPE_SCHEMA, RECORD_SCHEMA, RECORD_SCHEMAS, SCHEMA_DIR, SCHEMA_VERSION, problems
+from pipeline.publish.catalog import CATALOG_VERSION, ENVELOPE_VERSION, catalog_entry
+from pipeline.record.build import failure_record
+from pipeline.record.schema import (
+    CATALOG_ENTRY_SCHEMA,
+    ENVELOPE_SCHEMA,
+    RECORD_SCHEMA,
+    RECORD_SCHEMAS,
+    SCHEMA_DIR,
+    SCHEMA_VERSION,
+    problems,
+)
+from pipeline.run.process import source_info
 
 SAMPLE = ("Thực hiện Kế hoạch số 272/KH-UBND ngày 20/8/2021 của UBND tỉnh, ngày 14/9/2021 Sở Khoa học và Công nghệ "
           "đã ban hành Kế hoạch số 1555/KH-SKHCN về phong trào thi đua “Đổi mới” giai đoạn 2021 - 2025. "

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS
-from pipeline.batch import process_local
-from pipeline.schema import ENVELOPE_SCHEMA, problems
-from pipeline.search import Filters, fold, number_key, open_index, snippet
+
+from pipeline.record.schema import ENVELOPE_SCHEMA, problems
+from pipeline.run.batch import process_local
+from pipeline.serve.search import Filters, fold, number_key, open_index, snippet
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,12 @@ tables ("PHỤ LỤC ... CHỈ TIÊU") give targets. PDF tables come from pdfplu
 from __future__ import annotations
 
 import pytest
-
 from fixtures import needs_font, render_docx, render_pdf_table
 from helpers import assert_grounded, make_doc, record_for
+
 from pipeline.extract.tables import find_tables, row_cells
-from pipeline.process import process_bytes
-from pipeline.schema import validate
+from pipeline.record.schema import validate
+from pipeline.run.process import process_bytes
 
 
 @pytest.mark.parametrize("line, cells", [

@@ -10,9 +10,9 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import Any, Callable
 
-from ..model import Document
-from ..recognize import Mention, recognize
-from ..timing import stage
+from ..core.model import Document
+from ..core.timing import stage
+from ..nlp.recognize import Mention, recognize
 
 Extractor = Callable[[Document], Any]
 EXTRACTORS: dict[str, Extractor] = {}

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..model import Document
-from ..values import Abbreviation
+from ..core.model import Document
 from . import register
+from .values import Abbreviation
 
 CALLED = re.compile(r"\((?:sau đây\s+)?(?:gọi tắt là|viết tắt là|gọi chung là)\s*:?\s*([^()\n]{1,80})\)", re.IGNORECASE)
 ACRONYM = re.compile(r"\(([A-ZĐ][A-ZĐa-z]*(?:[-&][A-ZĐ]+)*)\)")

@@ -14,9 +14,9 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..core.model import Document
 from ..lang import vocabulary
-from ..model import Document
-from ..recognize import Mention, number_symbol
+from ..nlp.recognize import Mention, number_symbol
 from .entities import Found, canonical_kind, find_orgs, kind_regex, phrase_pattern
 
 _GAP_TO_DATE = re.compile(r"[\s,]*(?:(?:được\s+)?ban hành\s+)?(?:ngày\s+)?$", re.IGNORECASE)

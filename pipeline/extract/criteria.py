@@ -10,11 +10,11 @@ import itertools
 import re
 from bisect import bisect_left
 
+from ..core.model import Document
 from ..lang import vocabulary
-from ..model import Document
-from ..values import Criterion
 from . import register
 from .sections import Section, section_body, sections_of
+from .values import Criterion
 
 INLINE = re.compile(r"[^.\n:]*(?:tiêu chuẩn|tiêu chí|điều kiện|khen thưởng khi|biểu dương khi)[^.\n:]*:\s*(?=\(1\))", re.IGNORECASE)
 ITEM = re.compile(r"\((\d{1,2})\)\s*")

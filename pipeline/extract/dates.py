@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..model import Document
-from ..values import DateValue, Duration, Period
+from ..core.model import Document
 from . import mentions, register
+from .values import DateValue, Duration, Period
 
 _Y = r"((?:19|20)\d{2})"
 PERIOD = re.compile(

@@ -1,6 +1,6 @@
 """Candidates for the identity of the plan a text is about: kind, number, date, issuer, title.
 
-Four rules propose candidates, strongest first; :mod:`pipeline.resolve` picks among them:
+Four rules propose candidates, strongest first; :mod:`pipeline.extract.resolve` picks among them:
 
 * ``header``: the official layout's "Số: 1555/KH-SKHCN" line, place-and-date line,
   issuing body above it and the kind line ("KẾ HOẠCH") with the title under it;
@@ -15,12 +15,18 @@ import itertools
 import re
 from bisect import bisect_right
 
+from ..core.model import Document
 from ..lang import vocabulary
-from ..model import Document
-from ..values import Field, PlanCandidate
 from . import doc_citations, mentions, register
 from .citations import kind_for_number
-from .entities import canonical_kind, find_orgs, find_provinces, kind_regex, phrase_pattern
+from .entities import (
+    canonical_kind,
+    find_orgs,
+    find_provinces,
+    kind_regex,
+    phrase_pattern,
+)
+from .values import Field, PlanCandidate
 
 HEAD_CHARS = 2500
 _NUMBER_LINE = re.compile(r"^\s*S[ốo]\s*[:.]?\s*", re.IGNORECASE | re.MULTILINE)

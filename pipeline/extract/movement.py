@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ..model import Document
-from ..values import Field
+from ..core.model import Document
 from . import register
+from .values import Field
 
 _QUOTED = r"[“\"]([^”\"]{3,300}?)[”\"]"
 NAME = re.compile(rf"phong trào(?:\s+thi đua)?(?:\s+\S+){{0,2}}?\s*{_QUOTED}", re.IGNORECASE)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
+from ..core.model import Document
 from ..lang import vocabulary
-from ..model import Document
-from ..values import Responsibility, TextItem
 from . import register
 from .criteria import applies_to
 from .sections import Section, section_body, sections_of
+from .values import Responsibility, TextItem
 
 UNIT_END = re.compile(
     r"\s+(?:có trách nhiệm|chịu trách nhiệm|chủ trì|phối hợp|tham mưu|triển khai|thực hiện|xây dựng|căn cứ|theo dõi|"

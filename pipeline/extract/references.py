@@ -1,14 +1,14 @@
 """References: every document the text cites, with kind, number, date, issuer and relation.
 
-This returns every citation, the plan's own number included; :mod:`pipeline.resolve` removes
+This returns every citation, the plan's own number included; :mod:`pipeline.extract.resolve` removes
 the plan and merges repeated citations of one document.
 """
 
 from __future__ import annotations
 
-from ..model import Document
-from ..values import Reference
+from ..core.model import Document
 from . import doc_citations, register
+from .values import Reference
 
 
 @register("references")

@@ -16,13 +16,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..core.model import Document
 from ..lang import vocabulary
-from ..model import Document
-from ..values import RewardQuota
 from . import register
 from .entities import phrase_pattern
 from .sections import enclosing, sections_of
 from .tables import tables_of
+from .values import RewardQuota
 
 COUNTS = re.compile(
     r"(?<![\d/.,])(?:(?P<col>\d{1,4})\s+(?:tập thể|đơn vị)(?:\s*(?:,|và)\s*(?P<ind>\d{1,4})\s+cá nhân)?"

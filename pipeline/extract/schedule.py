@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from ..model import Document
-from ..values import ScheduleItem
+from ..core.model import Document
 from . import mentions, register
+from .values import ScheduleItem
 
 RECURRENCE = (
     (r"(?:hàng|hằng)\s+tháng|mỗi tháng", "monthly"),

@@ -12,7 +12,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Document, Evidence
+from ..core.model import Document, Evidence
 from . import register
 
 MARKERS = (

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..model import CELL_SEPARATOR, Document, Evidence
-from ..values import Item
+from ..core.model import CELL_SEPARATOR, Document, Evidence
 from . import register
+from .values import Item
 
 # A separator is a "|" with a space (or the line's edge) on both sides.
 _SEPARATOR = re.compile(r"(?:(?<= )|^)\|(?= |$)", re.MULTILINE)

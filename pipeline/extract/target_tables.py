@@ -17,12 +17,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..core.model import Document
 from ..lang import check_regexes, load_json, vocabulary
-from ..model import Document
-from ..recognize import Mention
-from ..values import Target
+from ..nlp.recognize import Mention
 from . import mentions
 from .tables import Cell, Table, tables_of
+from .values import Target
 
 VOCABULARY = "target_tables.json"
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")

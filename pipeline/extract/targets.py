@@ -19,15 +19,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..core.model import Document
 from ..lang import vocabulary
-from ..model import Document
-from ..recognize import Mention, parse_vn_number
-from ..tokenize import tokenize
-from ..values import Target
+from ..nlp.recognize import Mention, parse_vn_number
+from ..nlp.tokenize import tokenize
 from . import mentions_in, register
 from .entities import phrase_pattern
 from .sections import enclosing, sections_of
 from .target_tables import table_targets
+from .values import Target
 
 DEADLINE = re.compile(r"(?:đến|tới|trong|vào|hết|cuối)\s+năm\s+((?:19|20)\d{2})|^năm\s+((?:19|20)\d{2})", re.IGNORECASE)
 CUE = re.compile(r"phấn đấu|chỉ tiêu|(?:đến|tới)\s+năm\s+(?:19|20)\d{2}|mục tiêu(?:\s+[^.:\n]{0,40}?)?\s+(?:là|:)", re.IGNORECASE)

@@ -45,13 +45,35 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..catalog import catalog_entry, publication_stamp, published_by_pipeline, read_catalog, update_catalog
-from ..schema import problems as schema_problems
-from ..storage import dump_json, write_json_atomic, write_text_atomic
-from .errors import InvalidEdit, PatchError, PatchTestFailed, Problem, ReviewError, UnknownCorrection, UnknownRecord
-from .patch import apply_operation, json_equal, json_path, make_patch, make_pointer, parse_pointer, resolve
+from ..publish.catalog import (
+    catalog_entry,
+    publication_stamp,
+    published_by_pipeline,
+    read_catalog,
+    update_catalog,
+)
+from ..publish.names import RECORDS_DIR, record_name
+from ..publish.storage import dump_json, write_json_atomic, write_text_atomic
+from ..record.schema import problems as schema_problems
+from .errors import (
+    InvalidEdit,
+    PatchError,
+    PatchTestFailed,
+    Problem,
+    ReviewError,
+    UnknownCorrection,
+    UnknownRecord,
+)
+from .patch import (
+    apply_operation,
+    json_equal,
+    json_path,
+    make_patch,
+    make_pointer,
+    parse_pointer,
+    resolve,
+)
 
-RECORDS_DIR = "records"  # as pipeline.batch.RECORDS_DIR (not imported: batch loads the extractors)
 MACHINE_DIR = "machine"
 CORRECTIONS_DIR = "corrections"
 BASE_DIR = "base"
@@ -117,7 +139,6 @@ def key_of(name: str) -> str:
 def resolve_name(out_dir: Path, name: str) -> str:
     """The record name for what a person typed: the record file name (with or without
     ``.json``) or the source file name."""
-    from ..batch import record_name
 
     for candidate in (key_of(name), key_of(record_name(name))):
         if RecordFiles(Path(out_dir), candidate).published.exists():

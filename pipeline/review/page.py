@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..batch import RECORDS_DIR
-from ..schema import iter_evidence
-from ..storage import write_text_atomic
+from ..publish.names import RECORDS_DIR
+from ..publish.storage import write_text_atomic
+from ..record.schema import iter_evidence
 
 REVIEW_DIR = "review"
 

@@ -1,0 +1,1 @@
+"""The document model every stage shares, and stage timing."""

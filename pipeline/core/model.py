@@ -1,0 +1,105 @@
+"""The document model: one normalised text, fixed at ingest, that every offset refers to.
+
+Readers produce :class:`RawDocument` (pages of raw text). :func:`pipeline.ingest.normalize.build_document`
+turns it into a :class:`Document`, whose ``text`` never changes afterwards. Every extracted value
+keeps an :class:`Evidence` ``{start, end, quote, page}`` with ``text[start:end] == quote``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a value was read: a character span of the document text and its page (1-based)."""
+
+    start: int
+    end: int
+    quote: str
+    page: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "quote": self.quote, "page": self.page}
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What is known about the input file itself."""
+
+    filename: str
+    sha256: str
+    media_type: str
+    size: int
+    pages: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "sha256": self.sha256,
+            "media_type": self.media_type,
+            "size": self.size,
+            "pages": self.pages,
+        }
+
+
+#: How readers lay out a table row in the text: its cells joined by this separator.
+CELL_SEPARATOR = " | "
+
+
+@dataclass
+class RawDocument:
+    """A reader's output: raw page texts (one entry per page; one entry for page-less formats).
+
+    ``ingest`` says how the text was obtained: ``reader`` (format name), ``converter`` (an
+    external program that turned a legacy format into a readable one), ``encoding`` (legacy
+    font encodings detected and converted), ``ocr`` (pages read by OCR), ``tables`` (tables
+    the reader laid out as " | " rows). Readers fill what applies; the record publishes it.
+    """
+
+    pages: list[str]
+    media_type: str
+    paged: bool = True
+    warnings: list[str] = field(default_factory=list)
+    ingest: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Document:
+    """The normalised document every extractor reads.
+
+    ``page_starts[i]`` is the offset in ``text`` where page ``i + 1`` begins. ``paged`` is false
+    for formats without real pages (text, DOCX, HTML); evidence pages are then ``None``.
+    """
+
+    text: str
+    page_starts: list[int]
+    source: SourceInfo
+    paged: bool = True
+    warnings: list[str] = field(default_factory=list)
+    ingest: dict[str, Any] = field(default_factory=dict)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key: str, compute: Callable[[Document], Any]) -> Any:
+        """Derived data (mentions, tokens, citations) computed once per document."""
+        if key not in self._derived:
+            self._derived[key] = compute(self)
+        return self._derived[key]
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page holding ``offset``, or ``None`` for page-less formats."""
+        if not self.paged or not self.page_starts:
+            return None
+        return bisect.bisect_right(self.page_starts, offset)
+
+    def evidence(self, start: int, end: int) -> Evidence:
+        """Evidence for ``text[start:end]``, trimmed of surrounding whitespace."""
+        if not 0 <= start <= end <= len(self.text):
+            raise ValueError(f"span {start}:{end} outside text of length {len(self.text)}")
+        while start < end and self.text[start].isspace():
+            start += 1
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        return Evidence(start, end, self.text[start:end], self.page_at(start))

@@ -1,0 +1,1 @@
+"""Ingest: readers (one per format), OCR, legacy encodings, limits, layout and normalisation."""

@@ -1,0 +1,61 @@
+"""Input limits and reading settings: how big a file and how many PDF pages the pipeline
+accepts, and whether and how scanned pages are OCR'd.
+
+Defaults can be changed per run (``--max-mb``, ``--max-pages``) or with the environment
+variables ``VNPLAN_MAX_MB``, ``VNPLAN_MAX_PAGES``, ``VNPLAN_OCR`` (``0`` turns OCR off),
+``VNPLAN_OCR_DPI`` and ``VNPLAN_OCR_WORKERS`` (pages OCR'd at once; default: the CPU count).
+
+``VNPLAN_PDF_TEXT`` picks how the text layer of a PDF is read: ``pdfplumber`` (default: every
+page with pdfplumber) or ``pdfium`` (characters from pypdfium2, several times faster, with
+pdfplumber only on the pages that need it: tables, images, legacy fonts; see
+:mod:`pipeline.ingest.readers.pdf`).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+
+#: How a PDF's text layer can be read (``VNPLAN_PDF_TEXT``); the first is the default.
+PDF_TEXT_PATHS = ("pdfplumber", "pdfium")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 50 * 1024 * 1024
+    max_pages: int = 1000
+    ocr: bool = True
+    ocr_dpi: int = 200
+    ocr_workers: int | None = None
+    pdf_text: str = "pdfplumber"
+
+    @classmethod
+    def from_env(cls, max_mb: float | None = None, max_pages: int | None = None) -> "Limits":
+        env = os.environ
+        mb = max_mb if max_mb is not None else float(env.get("VNPLAN_MAX_MB", cls.max_bytes / 1024 / 1024))
+        pages = max_pages if max_pages is not None else int(env.get("VNPLAN_MAX_PAGES", cls.max_pages))
+        workers = env.get("VNPLAN_OCR_WORKERS")
+        pdf_text = env.get("VNPLAN_PDF_TEXT", cls.pdf_text).strip().lower() or cls.pdf_text
+        if pdf_text not in PDF_TEXT_PATHS:
+            warnings.warn(f"VNPLAN_PDF_TEXT={pdf_text!r} is not one of {', '.join(PDF_TEXT_PATHS)}; "
+                          f"using {cls.pdf_text}", stacklevel=2)
+            pdf_text = cls.pdf_text
+        return cls(
+            max_bytes=int(mb * 1024 * 1024),
+            max_pages=pages,
+            ocr=env.get("VNPLAN_OCR", "1").strip().lower() not in ("0", "false", "no", "off"),
+            ocr_dpi=int(env.get("VNPLAN_OCR_DPI", cls.ocr_dpi)),
+            ocr_workers=int(workers) if workers else None,
+            pdf_text=pdf_text,
+        )
+
+    def output_settings(self) -> dict[str, object]:
+        """The settings that can change a record, for cache keys: all but the number of OCR
+        workers (the size and page limits decide whether a file fails as ``too_large``, the DPI
+        what OCR reads)."""
+        return {"max_bytes": self.max_bytes, "max_pages": self.max_pages, "ocr": self.ocr,
+                "ocr_dpi": self.ocr_dpi, "pdf_text": self.pdf_text}
+
+
+DEFAULT_LIMITS = Limits.from_env()

@@ -1,0 +1,1 @@
+"""Publishing: atomic storage, output names and the catalog."""

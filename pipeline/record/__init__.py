@@ -1,0 +1,1 @@
+"""The record: assembly from extracted facts, and the JSON Schema contract."""

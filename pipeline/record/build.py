@@ -1,0 +1,76 @@
+"""Assembling records: the JSON contract downstream systems and the evaluation rely on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import EXTRACTOR_VERSION
+from ..core.model import Document, SourceInfo
+from ..extract.resolve import DOCUMENT_FIELDS, Resolved
+from ..extract.values import Field
+from .schema import SCHEMA_VERSION
+
+
+def _fields(fields: dict[str, Field], keys: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {k: (fields[k].value if k in fields else None) for k in keys}
+    out["evidence"] = {k: fields[k].evidence.to_dict() for k in keys if k in fields}
+    return out
+
+
+def empty_document() -> dict[str, Any]:
+    return _fields({}, DOCUMENT_FIELDS)
+
+
+def build_record(doc: Document, resolved: Resolved, results: dict[str, Any], errors: list[dict[str, str]]) -> dict[str, Any]:
+    """The record of a document that was read; ``partial`` when an extractor failed."""
+    movement = results.get("movement") or {}
+    facts = results.get("dates")
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "record_id": doc.source.sha256,
+        "status": "partial" if errors else "ok",
+        "errors": errors,
+        "warnings": list(doc.warnings),
+        "extractor_version": EXTRACTOR_VERSION,
+        "source": doc.source.to_dict(),
+        "ingest": dict(doc.ingest),
+        "text": doc.text,
+        "document": _fields(resolved.document, DOCUMENT_FIELDS),
+        "references": [r.to_dict() for r in resolved.references],
+        "period": resolved.period.to_dict() if resolved.period else None,
+        "duration": resolved.duration.to_dict() if resolved.duration else None,
+        "dates": [d.to_dict() for d in facts.dates] if facts else [],
+        "movement": _fields(movement, ("name", "slogan")) if movement else None,
+        "targets": [t.to_dict() for t in resolved.targets],
+        "reward_quotas": [q.to_dict() for q in resolved.reward_quotas],
+        **{key: [item.to_dict() for item in results.get(key) or []] for key in LIST_FAMILIES},
+    }
+
+
+#: Fact families recorded as they are extracted, as lists of items with evidence.
+LIST_FAMILIES = ("criteria", "schedule", "participants", "responsibilities", "abbreviations", "sections", "tables")
+
+
+def failure_record(source: SourceInfo, errors: list[dict[str, str]], warnings: list[str] | None = None,
+                   ingest: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The record of a file that could not be read: every fact empty, the reason in ``errors``."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "record_id": source.sha256,
+        "status": "failed",
+        "errors": errors,
+        "warnings": warnings or [],
+        "extractor_version": EXTRACTOR_VERSION,
+        "source": source.to_dict(),
+        "ingest": dict(ingest or {}),
+        "text": None,
+        "document": empty_document(),
+        "references": [],
+        "period": None,
+        "duration": None,
+        "dates": [],
+        "movement": None,
+        "targets": [],
+        "reward_quotas": [],
+        **{key: [] for key in LIST_FAMILIES},
+    }

@@ -1,0 +1,1 @@
+"""Serving what is published: the search index and the HTTP API."""
