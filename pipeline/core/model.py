@@ -45,6 +45,53 @@ class SourceInfo:
         }
 
 
+#: Kinds of layout blocks (see ``schemas/plan-record.schema.json``, ``$defs/block``).
+BLOCK_KINDS = ("paragraph", "heading", "list_item", "header", "table_row", "page_header", "page_footer", "page_number")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A span of the document text with its layout role: a paragraph, a heading, a list item, a
+    cell of the official header, a table row, or page furniture (headers, footers, page numbers).
+
+    ``bbox`` is ``(x0, top, x1, bottom)`` on page ``page`` in page coordinates (PDF points, origin
+    top left) when the format has geometry; ``role`` names the part of the official header a header
+    cell holds (``issuer``, ``motto``, ``number``, ``place_date``, ...); ``marker`` is a list item's
+    or numbered heading's marker as written; ``level`` its nesting depth.
+    """
+
+    kind: str
+    start: int
+    end: int
+    page: int | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    role: str | None = None
+    marker: str | None = None
+    level: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "start": self.start, "end": self.end, "page": self.page}
+        if self.bbox is not None:
+            out["bbox"] = [round(v, 2) for v in self.bbox]
+        for key in ("role", "marker", "level"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True)
+class PageSize:
+    """Width and height of a page in page coordinates (PDF points)."""
+
+    page: int
+    width: float
+    height: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"page": self.page, "width": round(self.width, 2), "height": round(self.height, 2)}
+
+
 #: How readers lay out a table row in the text: its cells joined by this separator.
 CELL_SEPARATOR = " | "
 
@@ -80,6 +127,8 @@ class Document:
     paged: bool = True
     warnings: list[str] = field(default_factory=list)
     ingest: dict[str, Any] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+    page_sizes: list[PageSize] = field(default_factory=list)
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def derived(self, key: str, compute: Callable[[Document], Any]) -> Any:

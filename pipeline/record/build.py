@@ -34,7 +34,6 @@ def build_record(doc: Document, resolved: Resolved, results: dict[str, Any], err
         "extractor_version": EXTRACTOR_VERSION,
         "source": doc.source.to_dict(),
         "ingest": dict(doc.ingest),
-        "text": doc.text,
         "document": _fields(resolved.document, DOCUMENT_FIELDS),
         "references": [r.to_dict() for r in resolved.references],
         "period": resolved.period.to_dict() if resolved.period else None,
@@ -44,6 +43,10 @@ def build_record(doc: Document, resolved: Resolved, results: dict[str, Any], err
         "targets": [t.to_dict() for t in resolved.targets],
         "reward_quotas": [q.to_dict() for q in resolved.reward_quotas],
         **{key: [item.to_dict() for item in results.get(key) or []] for key in LIST_FAMILIES},
+        "pages": [p.to_dict() for p in doc.page_sizes],
+        "blocks": [b.to_dict() for b in doc.blocks],
+        # last, so that a person reading or editing the file meets the facts before a long text
+        "text": doc.text,
     }
 
 
@@ -63,7 +66,6 @@ def failure_record(source: SourceInfo, errors: list[dict[str, str]], warnings: l
         "extractor_version": EXTRACTOR_VERSION,
         "source": source.to_dict(),
         "ingest": dict(ingest or {}),
-        "text": None,
         "document": empty_document(),
         "references": [],
         "period": None,
@@ -73,4 +75,7 @@ def failure_record(source: SourceInfo, errors: list[dict[str, str]], warnings: l
         "targets": [],
         "reward_quotas": [],
         **{key: [] for key in LIST_FAMILIES},
+        "pages": [],
+        "blocks": [],
+        "text": None,
     }
