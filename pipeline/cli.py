@@ -183,15 +183,25 @@ def _review_name(args: argparse.Namespace) -> str:
 
 
 def _cmd_review_list(args: argparse.Namespace) -> int:
-    from .review.corrections import needs_review
+    from .review.queue import Queue
 
-    items = needs_review(args.out)
+    items = [e for e in Queue(args.out).entries() if e.reasons and e.tier != "reviewed"]
     if args.json:
-        print(json.dumps([{"name": n, "reasons": r} for n, r in items], ensure_ascii=False, indent=2))
+        print(json.dumps([{"name": e.name, "tier": e.tier, "reasons": [str(r) for r in e.reasons]} for e in items],
+                         ensure_ascii=False, indent=2))
         return 0
-    for name, reasons in items:
-        print(f"{name}: {'; '.join(reasons)}")
-    print(f"{len(items)} record(s) need review")
+    for e in items:
+        print(f"{e.name}: {'; '.join(map(str, e.reasons))}")
+    print(f"{len(items)} record(s) need review (records marked reviewed are left out until their machine output "
+          "changes)")
+    return 0
+
+
+def _cmd_review_serve(args: argparse.Namespace) -> int:
+    from .serve.workbench import serve
+
+    print(f"review workbench on http://{args.host}:{args.port}/ (records in {args.out}; Ctrl-C to stop)", flush=True)
+    serve(args.out, args.host, args.port, sources=args.sources or (), author=args.author)
     return 0
 
 
@@ -263,7 +273,8 @@ def _add_review_parser(sub: argparse._SubParsersAction) -> None:
     """``review``: reviewer corrections (list, sync, show, accept, reject, export-gold) and review pages."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: outputs/)")
-    rv = sub.add_parser("review", help="reviewer corrections that survive re-processing, and review pages")
+    rv = sub.add_parser("review", help="reviewer corrections that survive re-processing, review pages and the "
+                        "review workbench")
     rv.set_defaults(func=_cmd_review)
     rsub = rv.add_subparsers(dest="review_command", required=True)
     r = rsub.add_parser("list", parents=[common], help="records needing review: failed, partial, conflicts, "
@@ -288,6 +299,15 @@ def _add_review_parser(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(review_func=_cmd_review_export_gold)
     r = rsub.add_parser("pages", parents=[common], help="write one HTML review page per record to OUT/review/")
     r.set_defaults(review_func=_cmd_review_pages)
+    r = rsub.add_parser("serve", parents=[common], help="the review workbench: a local web app to correct records "
+                        "beside their page images (queue, record view, corrections)")
+    r.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    r.add_argument("--port", type=int, default=8788, help="port (default 8788)")
+    r.add_argument("--sources", type=Path, action="append", metavar="FOLDER",
+                   help="a folder holding the source files, to show PDF pages (repeatable; files are matched by "
+                        "name and sha256; the inbox service's own state is used first)")
+    r.add_argument("--author", help="name recorded with the corrections (default: $USER)")
+    r.set_defaults(review_func=_cmd_review_serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
