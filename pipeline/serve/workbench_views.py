@@ -157,7 +157,7 @@ class RecordView:
 
 def value_spans(record: dict[str, Any]) -> list[Span]:
     """The spans of the values a reviewer checks (table cells are shown with their tables)."""
-    return [s for s in collect_spans(record) if not s.path.startswith("$.tables")]
+    return collect_spans({k: v for k, v in record.items() if k != "tables"})
 
 
 def pointer_of(path: str) -> str:
@@ -365,30 +365,51 @@ def _list_section(ctx: _Ctx, family: str) -> str:
             + "</details>")
 
 
+def _row_start(row: list[Any]) -> int:
+    for cell in row:
+        ev = cell.get("evidence") if isinstance(cell, dict) else None
+        if isinstance(ev, dict) and isinstance(ev.get("start"), int):
+            return ev["start"]
+    return -1
+
+
 def _tables_section(ctx: _Ctx) -> str:
+    """The tables with rows on the current page (or part of the text), a page of rows at a time,
+    the header row first."""
     tables = ctx.record.get("tables") or []
     if not tables:
         return ""
     start, end = ctx.text_range(ctx.view.page)
-    here = [(i, t) for i, t in enumerate(tables)
-            if isinstance(t, dict) and start <= (t.get("evidence") or {}).get("start", -1) < max(end, start + 1)]
+    end = max(end, start + 1)
     parts = []
-    for i, t in here:
+    for i, t in enumerate(tables):
+        if not isinstance(t, dict):
+            continue
         rows = t.get("rows") or []
-        offset = int(ctx.view.params.get(f"t{i}") or 0)
-        shown = rows[offset: offset + ROWS_PER_PAGE]
-        body = "".join("<tr>" + "".join(f"<td>{esc(c.get('text', ''))}</td>" for c in row) + "</tr>" for row in shown)
+        here = [k for k, row in enumerate(rows) if start <= _row_start(row) < end]
+        if not here:
+            continue
+        offset = max(0, min(int(ctx.view.params.get(f"t{i}") or 0), len(here) - 1))
+        shown = here[offset: offset + ROWS_PER_PAGE]
+        head = [0] if rows and shown and shown[0] != 0 else []
+
+        def row_html(k: int) -> str:
+            tag = "th" if k == 0 else "td"
+            return (f'<tr data-row="{k}">' + "".join(f"<{tag}>{esc(c.get('text', ''))}</{tag}>" for c in rows[k])
+                    + "</tr>")
+
+        body = "".join(row_html(k) for k in head + shown)
         links = []
         if offset > 0:
             links.append(f'<a href="{esc(ctx.link(f"table-{i}", **{f"t{i}": max(offset - ROWS_PER_PAGE, 0)}))}">‹</a>')
-        links.append(f"rows {offset + 1}–{offset + len(shown)} of {len(rows)}")
-        if offset + ROWS_PER_PAGE < len(rows):
+        links.append(f"rows {shown[0] + 1}–{shown[-1] + 1} of {len(rows)} ({len(here)} on this page)")
+        if offset + ROWS_PER_PAGE < len(here):
             links.append(f'<a href="{esc(ctx.link(f"table-{i}", **{f"t{i}": offset + ROWS_PER_PAGE}))}">›</a>')
         title = (t.get("title") or {}).get("text") if isinstance(t.get("title"), dict) else None
         parts.append(f'<details class="table" id="table-{i}" open><summary>table {i + 1}: {esc(title or "(no title)")}'
                      f'</summary><div class="pager">{" ".join(links)}</div>'
                      f'<div class="scroll"><table class="grid">{body}</table></div></details>')
-    note = (f'<p class="meta">{len(tables)} table(s) in the document; {len(here)} start on this page.</p>')
+    note = f'<p class="meta">{len(tables)} table(s) in the document; {len(parts)} with rows here.</p>'
     return f'<section class="tables" id="sec-tables"><h3>Tables</h3>{note}{"".join(parts)}</section>'
 
 
