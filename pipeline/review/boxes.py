@@ -4,7 +4,7 @@ Records carry ``blocks[]`` (text spans with a page and a box ``[x0, top, x1, bot
 points, origin top left) and ``pages[]`` (page sizes). A value's evidence span overlaps one or
 more blocks; :func:`span_boxes` gives one box per page it touches, narrowed to the lines the
 span is on when the block holds several lines: the block's lines are taken to be of the page's
-usual line height and evenly filled, so the box is the band of lines from the span's first to
+usual line height, :data:`LINE_PITCH` apart and evenly filled, so the box is the band of lines from the span's first to
 its last character (``approximate``). A span in a one-line block gets the block's own box.
 Programs with the page's text layer can narrow further (:mod:`pipeline.serve.page_images`).
 """
@@ -15,6 +15,10 @@ import bisect
 import statistics
 from dataclasses import dataclass
 from typing import Any
+
+
+#: Distance from one line of a paragraph to the next, in heights of a line (leading included).
+LINE_PITCH = 1.4
 
 
 @dataclass(frozen=True)
@@ -82,15 +86,16 @@ class Layout:
     def _narrowed(self, block: dict[str, Any], start: int, end: int) -> Box:
         x0, top, x1, bottom = block["bbox"]
         page = block["page"]
-        height = bottom - top
-        lines = max(1, round(height / (self.line_height(page) * 1.25)))
+        line = min(self.line_height(page), bottom - top)
+        # a block of n lines is one line high plus n - 1 line pitches of about 1.4 lines
+        lines = max(1, round(1 + (bottom - top - line) / (LINE_PITCH * line))) if line > 0 else 1
         if lines == 1:
             return Box(page, x0, top, x1, bottom)
+        pitch = (bottom - top - line) / (lines - 1)
         length = max(block["end"] - block["start"], 1)
         first = min(lines - 1, int((max(start, block["start"]) - block["start"]) / length * lines))
         last = min(lines - 1, int((min(end, block["end"]) - 1 - block["start"]) / length * lines))
-        step = height / lines
-        return Box(page, x0, top + first * step, x1, top + (last + 1) * step, approximate=True)
+        return Box(page, x0, top + first * pitch, x1, top + last * pitch + line, approximate=True)
 
     def span_boxes(self, start: int, end: int) -> list[Box]:
         """One box per page for the span: the union of its (narrowed) block boxes."""

@@ -193,12 +193,12 @@ def explain(path: str, message: str, value: Any = None, show_value: bool = True)
 # -- form values ------------------------------------------------------------------------------
 def parse_number(text: str) -> float | int | None:
     """A number as a Vietnamese reviewer may type it: ``14.000`` -> 14000, ``6,5`` -> 6.5,
-    ``6.5`` -> 6.5, ``02`` -> 2; None if it is not a number."""
+    ``6.5`` -> 6.5, ``02`` -> 2; None if it is not a number. A dot before exactly three digits
+    groups thousands, as Vietnamese documents write them; the form shows decimals with a comma,
+    so a value read back from it is the value it showed."""
     s = text.strip().replace(" ", "").replace("\u00a0", "")
     if _THOUSANDS.match(s):
         return int(s.replace(".", ""))
-    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", s):  # 1,234.5 as typed on an English keyboard
-        s = s.replace(",", "")
     if not _NUMBER.match(s) and not re.fullmatch(r"[+-]?\d+\.\d+", s):
         return None
     value = float(s.replace(",", "."))
