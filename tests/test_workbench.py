@@ -316,3 +316,28 @@ def test_add_from_a_selection_through_the_app(client: TestClient, out: Path) -> 
 def test_serve_binds_to_localhost_by_default() -> None:
     args = build_parser().parse_args(["review", "serve"])
     assert (args.host, args.port) == ("127.0.0.1", 8788)
+
+
+# -- the static review pages ----------------------------------------------------------------
+def test_static_pages_have_an_index_and_mark_corrections_and_pending_edits(out: Path) -> None:
+    from pipeline.review.page import write_review_pages
+
+    submit(out, PLAN, version(out), set_fields("/document", {"number": "1235/KH-SKHCN"}))
+    record = published(out, PDF)
+    record["document"]["issuer"] = "Sở Khoa học"
+    (out / "records" / f"{PDF}.json").write_text(dump_json(record), encoding="utf-8")
+    pages = write_review_pages(out)
+    assert [p.name for p in pages] == [f"{PLAN}.html", f"{PDF}.html"]
+    index = (out / "review" / "index.html").read_text(encoding="utf-8")
+    assert f'href="{PLAN}.html"' in index and f'href="{PDF}.html"' in index
+    assert index.index(PDF) < index.index(PLAN), "the record with a pending edit comes first"
+    plan = pages[0].read_text(encoding="utf-8")
+    assert re.search(r'<mark class="ev fam-document [^"]*corrected" id="ev-\d+" data-path="\$\.document\.number"', plan)
+    assert '<span class="badge">corrected</span>' in plan and 'href="index.html"' in plan
+    pdf = pages[1].read_text(encoding="utf-8")
+    assert "Pending hand edit" in pdf and "$.document.issuer" in pdf and "Sở Khoa học" in pdf
+    assert 'title="$.document.issuer: Sở Khoa học và Công nghệ' in pdf, "the page shows the published value"
+    record["targets"][0]["value"] = "nhiều"
+    (out / "records" / f"{PDF}.json").write_text(dump_json(record), encoding="utf-8")
+    pdf = write_review_pages(out)[1].read_text(encoding="utf-8")
+    assert "Pending hand edit, invalid" in pdf and "$.targets[0].value" in pdf

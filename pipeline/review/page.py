@@ -11,6 +11,13 @@ open, the later ones are closed, the ending span is closed, and the later ones a
 *continuation* marks (same colour and tooltip, class ``cont``, no ``data-path``). Every evidence
 therefore has exactly one primary mark, and the text between the tags is exactly ``text``.
 
+Values a reviewer corrected (the record's ``review.corrected_paths``) are marked ``corrected``
+in the text and the table; a hand edit of the record file that is not captured yet is not shown
+as if it were the value: the page shows the record as published, and lists the pending changes
+(or, for an invalid edit, its problems) above the text. ``OUT/review/index.html`` lists every
+record in review-queue order (:mod:`.queue`), and each page links to the index and to the
+previous and next record.
+
 The page is self-contained: inline CSS, no scripts, no external assets.
 """
 
@@ -145,14 +152,23 @@ def collect_spans(record: dict[str, Any]) -> list[Span]:
     return spans
 
 
-def _open_tag(span: Span, depth: int, primary: bool) -> str:
-    classes = f"ev fam-{span.family} d{min(depth, 4)}" + ("" if primary else " cont") + ("" if span.exact else " bad")
+def is_corrected(path: str, corrected: set[str] | frozenset[str]) -> bool:
+    """Whether a value path was changed by a correction (itself, a member of it, or a whole item
+    that holds it)."""
+    return any(c == path or c.startswith((path + ".", path + "[")) or path.startswith((c + ".", c + "["))
+               for c in corrected)
+
+
+def _open_tag(span: Span, depth: int, primary: bool, corrected: frozenset[str] = frozenset()) -> str:
+    classes = (f"ev fam-{span.family} d{min(depth, 4)}" + ("" if primary else " cont") + ("" if span.exact else " bad")
+               + (" corrected" if corrected and is_corrected(span.path, corrected) else ""))
     ident = f' id="ev-{span.n}" data-path="{esc(span.path)}"' if primary else f' data-of="ev-{span.n}"'
     return f'<mark class="{classes}"{ident} title="{esc(span.title)}">'
 
 
-def render_text(text: str, spans: list[Span]) -> str:
-    """``text`` escaped, with every span wrapped in marks; stripping the tags gives ``text`` back."""
+def render_text(text: str, spans: list[Span], corrected: frozenset[str] = frozenset()) -> str:
+    """``text`` escaped, with every span wrapped in marks; stripping the tags gives ``text`` back.
+    Marks of values whose paths are in ``corrected`` get the class ``corrected``."""
     opens: dict[int, list[Span]] = {}
     for span in spans:
         opens.setdefault(span.start, []).append(span)
@@ -172,14 +188,14 @@ def render_text(text: str, spans: list[Span]) -> str:
                     reopen.append(top)
             for span in reversed(reopen):
                 stack.append(span)
-                out.append(_open_tag(span, len(stack), primary=False))
+                out.append(_open_tag(span, len(stack), primary=False, corrected=corrected))
         # Longer spans open first so that shorter ones starting at the same place nest inside.
         for span in sorted(opens.get(pos, ()), key=lambda s: (-s.end, s.n)):
             if span.end == pos:  # empty span: an empty mark, so it still has its anchor
-                out.append(_open_tag(span, len(stack) + 1, primary=True) + "</mark>")
+                out.append(_open_tag(span, len(stack) + 1, primary=True, corrected=corrected) + "</mark>")
             else:
                 stack.append(span)
-                out.append(_open_tag(span, len(stack), primary=True))
+                out.append(_open_tag(span, len(stack), primary=True, corrected=corrected))
         if i + 1 < len(bounds):
             out.append(esc(text[pos:bounds[i + 1]]))
     out.extend("</mark>" for _ in stack)  # none left open for valid offsets; kept for safety
@@ -219,6 +235,13 @@ td.path { white-space: nowrap; border-left: 5px solid transparent; }
 td.quote { white-space: pre-wrap; color: #444444; }
 .errors td.code { font-family: "DejaVu Sans Mono", monospace; white-space: nowrap; }
 .failed-note { padding: 14px 20px; }
+mark.corrected { outline: 2px solid #1565c0; }
+tr.corrected td { background: #e3f2fd; }
+.badge { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 11px; color: #ffffff; background: #1565c0; }
+.pending { margin: 8px 0; padding: 6px 10px; border-left: 4px solid #00838f; background: #e0f7fa; font-size: 13px; }
+.pending.invalid { border-left-color: #c62828; background: #ffebee; }
+nav.records { font-size: 12px; margin-bottom: 4px; } nav.records a { margin-right: 8px; }
+table.index td, table.index th { font-size: 13px; padding: 4px 6px; }
 """
 
 
@@ -276,12 +299,49 @@ def _page(title: str, body: str) -> str:
             f'<title>{esc(title)}</title>\n<style>{_css()}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n')
 
 
-def render_review_page(record: dict[str, Any]) -> str:
-    """A self-contained HTML review page for one record (a failure page when it has no text)."""
+@dataclass
+class Pending:
+    """A hand edit of the record file not captured yet: its changes, or why it is invalid."""
+
+    changes: list[tuple[str, str, str]]
+    problems: list[str]
+
+
+def _pending(pending: Pending | None) -> str:
+    if pending is None:
+        return ""
+    if pending.problems:
+        rows = "".join(f"<li>{esc(p)}</li>" for p in pending.problems)
+        return ('<div class="pending invalid"><b>Pending hand edit, invalid</b> (not applied; fix the record file and '
+                f"run 'review sync'):<ul>{rows}</ul></div>")
+    rows = "".join(f"<li>{esc(path)}: {esc(before)} → {esc(after)}</li>" for path, before, after in pending.changes)
+    return ("<div class=\"pending\"><b>Pending hand edit</b> (not captured yet: run 'review sync'); the page shows the "
+            f"record as published:<ul>{rows}</ul></div>")
+
+
+def _nav(nav: tuple[str | None, str | None] | None) -> str:
+    if nav is None:
+        return ""
+    prev, nxt = nav
+    links = ['<a href="index.html">index</a>']
+    if prev:
+        links.append(f'<a href="{esc(prev)}" rel="prev">‹ previous</a>')
+    if nxt:
+        links.append(f'<a href="{esc(nxt)}" rel="next">next ›</a>')
+    return f'<nav class="records">{"".join(links)}</nav>'
+
+
+def render_review_page(record: dict[str, Any], *, pending: Pending | None = None,
+                       nav: tuple[str | None, str | None] | None = None) -> str:
+    """A self-contained HTML review page for one record (a failure page when it has no text).
+
+    ``pending`` lists a hand edit not captured yet; ``nav`` the pages of the previous and next
+    records (links to the index too)."""
     filename = (record.get("source") or {}).get("filename") or "(unnamed)"
     text = record.get("text")
+    corrected = frozenset((record.get("review") or {}).get("corrected_paths") or [])
     if not isinstance(text, str):
-        body = (_header(record) + "</header>"
+        body = (_nav(nav) + _header(record) + _pending(pending) + "</header>"
                 + '<section class="failed-note"><p>No text could be read from this file, so there is nothing '
                   'to review; the reasons are below.</p>' + (_errors(record) or "<p>(no errors recorded)</p>")
                 + "</section>")
@@ -302,12 +362,20 @@ def render_review_page(record: dict[str, Any]) -> str:
     rows = []
     for s in spans:
         page_cell = f"<td>{esc(s.page) if s.page is not None else ''}</td>" if paged else ""
-        rows.append(f'<tr id="row-{s.n}"><td class="path fam-{s.family}"><a href="#ev-{s.n}">{esc(s.path)}</a></td>'
+        fixed = bool(corrected) and is_corrected(s.path, corrected)
+        badge = ' <span class="badge">corrected</span>' if fixed else ""
+        rows.append(f'<tr id="row-{s.n}"{" class=corrected" if fixed else ""}><td class="path fam-{s.family}">'
+                    f'<a href="#ev-{s.n}">{esc(s.path)}</a>{badge}</td>'
                     f'<td>{esc(s.summary)}</td><td class="quote">{esc(s.quote)}</td>{page_cell}</tr>')
     table = ('<table class="values"><thead><tr><th>path</th><th>value</th><th>quote</th>'
              f'{page_head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
-    body = (_header(record) + f'<ul class="legend">{legend}</ul>{note}{_errors(record)}</header>'
-            f'<div class="layout"><main><div class="text" id="text">{render_text(text, spans)}</div></main>'
+    review = record.get("review") or {}
+    if review:
+        note += (f'<p class="meta">{review.get("corrections", 0)} correction(s) applied, '
+                 f'{review.get("conflicts", 0)} in conflict; corrected values are outlined in blue.</p>')
+    body = (_nav(nav) + _header(record) + f'<ul class="legend">{legend}</ul>{note}{_errors(record)}'
+            f'{_pending(pending)}</header>'
+            f'<div class="layout"><main><div class="text" id="text">{render_text(text, spans, corrected)}</div></main>'
             f'<aside>{table}</aside></div>')
     return _page(f"Review: {filename}", body)
 
@@ -316,15 +384,60 @@ def review_page_path(out_dir: Path, record_file: Path) -> Path:
     return Path(out_dir) / REVIEW_DIR / f"{record_file.stem}.html"
 
 
+def _record_and_pending(out_dir: Path, record_file: Path) -> tuple[dict[str, Any] | None, Pending | None]:
+    """The record as published, and the hand edit of its file not captured yet (if any)."""
+    from .corrections import changes, make_patch, pending_edit
+
+    edit = pending_edit(out_dir, record_file.stem)
+    if edit is None:
+        try:
+            return json.loads(record_file.read_text(encoding="utf-8")), None
+        except ValueError:
+            return None, None
+    if edit.problems:
+        return edit.base, Pending([], [f"{p.path}: {p.message}" for p in edit.problems])
+    return edit.base, Pending(changes(make_patch(edit.base, edit.edited)), [])
+
+
+def render_index(out_dir: Path) -> str:
+    """``OUT/review/index.html``: every record in review-queue order, with its doubts."""
+    from .queue import TIER_LABELS, Queue
+
+    entries = Queue(out_dir).entries()
+    rows = []
+    for e in entries:
+        reasons = "; ".join(str(r) for r in e.reasons[:3]) + (f" (+{len(e.reasons) - 3})" if len(e.reasons) > 3 else "")
+        rows.append(f'<tr><td><a href="{esc(e.name)}.html">{esc(e.filename)}</a></td>'
+                    f'<td><span class="status status-{esc(e.status)}">{esc(e.status)}</span></td>'
+                    f'<td>{esc(e.kind or "—")} {esc(e.number or "")}</td><td>{esc(TIER_LABELS.get(e.tier, e.tier))}</td>'
+                    f'<td>{esc(reasons)}</td><td>{e.corrections or ""}</td></tr>')
+    body = (f'<header><h1>Review pages ({len(entries)} records)</h1><p class="meta">Most in doubt first: failed, '
+            'corrections in conflict, values in doubt, hand edits pending, then the rest; reviewed records last. '
+            "The review workbench ('python -m pipeline review serve') edits them.</p></header>"
+            '<div class="failed-note"><table class="index"><thead><tr><th>file</th><th>status</th><th>kind · number</th>'
+            f'<th>doubt</th><th>reasons</th><th>corrections</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+    return _page("Review pages", body)
+
+
 def write_review_pages(out_dir: Path) -> list[Path]:
-    """Write ``OUT/review/<record file stem>.html`` for every record in ``OUT/records/``."""
+    """Write ``OUT/review/<record file stem>.html`` for every record in ``OUT/records/`` (returned)
+    and the index ``OUT/review/index.html``."""
+    from .queue import Queue
+
     out_dir = Path(out_dir)
+    order = [e.name for e in Queue(out_dir).entries()]
     written = []
     for record_file in sorted((out_dir / RECORDS_DIR).glob("*.json")):
-        record = json.loads(record_file.read_text(encoding="utf-8"))
+        record, pending = _record_and_pending(out_dir, record_file)
+        if record is None:
+            continue
+        name = record_file.stem
+        i = order.index(name) if name in order else -1
+        nav = (f"{order[i - 1]}.html" if i > 0 else None, f"{order[i + 1]}.html" if 0 <= i < len(order) - 1 else None)
         target = review_page_path(out_dir, record_file)
-        write_text_atomic(target, render_review_page(record))
+        write_text_atomic(target, render_review_page(record, pending=pending, nav=nav))
         written.append(target)
+    write_text_atomic(Path(out_dir) / REVIEW_DIR / "index.html", render_index(out_dir))
     return written
 
 
@@ -335,5 +448,5 @@ def main_pages(out_dir: Path | str) -> int:
         print(f"error: no records folder {out_dir / RECORDS_DIR}", file=sys.stderr)
         return 2
     pages = write_review_pages(out_dir)
-    print(f"review pages: {len(pages)} written to {out_dir / REVIEW_DIR}")
+    print(f"review pages: {len(pages)} written to {out_dir / REVIEW_DIR}; index: {out_dir / REVIEW_DIR / 'index.html'}")
     return 0
