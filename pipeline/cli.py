@@ -211,9 +211,11 @@ def _cmd_review_sync(args: argparse.Namespace) -> int:
     result = sync_all(args.out, author=args.author)
     for name, correction in result.captured:
         print(f"{name}: captured correction {correction['id']} ({len(correction['patch'])} operations)")
+    from .review.edits import with_allowed
+
     for error in result.invalid:
         for problem in error.problems:
-            print(problem, file=sys.stderr)
+            print(with_allowed(problem), file=sys.stderr)
     print(f"{len(result.captured)} edit(s) captured, {len(result.invalid)} invalid (left pending in place)")
     return 1 if result.invalid else 0
 
@@ -260,8 +262,10 @@ def _cmd_review(args: argparse.Namespace) -> int:
     try:
         return args.review_func(args)
     except InvalidEdit as exc:
+        from .review.edits import with_allowed
+
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(with_allowed(problem), file=sys.stderr)
         print(f"error: {exc.hint}", file=sys.stderr)
         return 1
     except ReviewError as exc:

@@ -197,7 +197,7 @@ def test_queue_orders_by_doubt_and_reviewed_marks_last_until_the_machine_output_
     queue = Queue(out)
     entries = queue.entries()
     assert [(e.name, e.tier) for e in entries] == [(PDF, "edit"), (PLAN, "rest")]
-    assert "invalid hand edit" in str(entries[0].reasons[0])
+    assert "invalid edit pending" in str(entries[0].reasons[0])
     mark = mark_reviewed(out, PLAN, "minh")
     assert mark["reviewed_by"] == "minh" and reviewed_mark(out, PLAN) == mark
     entries = queue.entries()
@@ -341,3 +341,12 @@ def test_static_pages_have_an_index_and_mark_corrections_and_pending_edits(out: 
     (out / "records" / f"{PDF}.json").write_text(dump_json(record), encoding="utf-8")
     pdf = write_review_pages(out)[1].read_text(encoding="utf-8")
     assert "Pending hand edit, invalid" in pdf and "$.targets[0].value" in pdf
+
+
+def test_review_sync_says_what_is_allowed(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    record = published(out)
+    record["targets"][0]["year"] = 1800
+    (out / "records" / f"{PLAN}.json").write_text(dump_json(record), encoding="utf-8")
+    assert cli_main(["review", "sync", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "$.targets[0].year: 1800 is less than the minimum of 1900; allowed: a whole number from 1900 to 2200, or null" in err

@@ -134,8 +134,9 @@ def _types(branches: list[dict[str, Any]]) -> set[str]:
     return out
 
 
-def allowed(branches: list[dict[str, Any]]) -> str:
-    """What the schema allows at a place, for people: ``an integer from 1900 to 2200, or empty``."""
+def allowed(branches: list[dict[str, Any]], none: str = "empty for none") -> str:
+    """What the schema allows at a place, for people: ``a whole number from 1900 to 2200, or empty
+    for none`` (``none`` names the empty value: a form's empty field, or ``null`` in a file)."""
     parts = []
     nullable = False
     for b in branches:
@@ -172,7 +173,7 @@ def allowed(branches: list[dict[str, Any]]) -> str:
             elif t == "object":
                 parts.append("an object")
     text = "; or ".join(dict.fromkeys(parts)) or "nothing (not a field of the record)"
-    return text + (", or empty for none" if nullable else "")
+    return text + (f", or {none}" if nullable else "")
 
 
 def _path_tokens(path: str) -> list[str]:
@@ -188,6 +189,17 @@ def explain(path: str, message: str, value: Any = None, show_value: bool = True)
     if not branches or "quote does not match" in message or not show_value:
         return message
     return f"{json.dumps(value, ensure_ascii=False)} is not allowed here; allowed: {allowed(branches)}"
+
+
+def with_allowed(problem: Problem) -> Problem:
+    """A schema problem of a hand edit with what the schema allows there appended (the message
+    already names the value)."""
+    if "quote does not match" in problem.message or "allowed:" in problem.message or \
+            not re.search(r"is not (of type|one of|valid under)|does not match|is (less|greater) than|is too (short|long)",
+                          problem.message):
+        return problem
+    branches = schema_at(_path_tokens(problem.path))
+    return Problem(problem.file, problem.path, f"{problem.message}; allowed: {allowed(branches, 'null')}") if branches else problem
 
 
 # -- form values ------------------------------------------------------------------------------

@@ -150,10 +150,9 @@ def _reasons(out_dir: Path, name: str, record: dict[str, Any], edit: Any) -> lis
         codes = ", ".join(str(e.get("code", "?")) for e in record.get("errors") or [] if isinstance(e, dict))
         reasons.append(Reason("failed", f"status {status}" + (f" ({codes})" if codes else "")))
     doc = load_corrections(out_dir, name) or {}
-    for c in doc.get("corrections", []):
-        if c.get("status") == "conflict":
-            message = (c.get("conflict") or {}).get("message") or "no longer applies"
-            reasons.append(Reason("conflict", f"correction {c['id']} in conflict: {message}"))
+    conflicts = [c["id"] for c in doc.get("corrections", []) if c.get("status") == "conflict"]
+    if conflicts:
+        reasons.append(Reason("conflict", f"corrections in conflict: {', '.join(conflicts)}"))
     for item in record.get("needs_review") or []:
         if isinstance(item, dict):
             reasons.append(Reason("needs_review", f"{item.get('reason')}: {item.get('message')}", item.get("field")))
@@ -163,10 +162,10 @@ def _reasons(out_dir: Path, name: str, record: dict[str, Any], edit: Any) -> lis
         reasons.append(Reason("needs_review", "low confidence: no document kind and no number", "document"))
     if edit is not None and edit.problems:
         first = edit.problems[0]
-        reasons.append(Reason("edit", f"invalid hand edit pending ({len(edit.problems)} problem(s)): "
-                                      f"{first.path}: {first.message}"))
+        reasons.append(Reason("edit", f"invalid edit pending ({len(edit.problems)} problem(s): {first.path}: "
+                                      f"{first.message}; fix it and run 'review sync')"))
     elif edit is not None:
-        reasons.append(Reason("edit", "hand edit of the record file not captured yet"))
+        reasons.append(Reason("edit", "edited, not synced yet (run 'review sync')"))
     return reasons
 
 
