@@ -1,4 +1,7 @@
-"""Human review of extracted records: review pages (:mod:`.page`) and corrections.
+"""Human review of extracted records: corrections, review pages (:mod:`.page`), the review queue
+(:mod:`.queue`: records ordered by doubt, reviewed marks), reviewer actions as corrections
+(:mod:`.edits`, used by the workbench in :mod:`pipeline.serve.workbench`) and value boxes on
+page images (:mod:`.boxes`).
 
 Corrections (:mod:`.corrections`): reviewers edit ``OUT/records/<name>.json``; the edit is kept
 as an RFC 6902 JSON Patch (:mod:`.patch`) against the machine output (``OUT/machine/``) and

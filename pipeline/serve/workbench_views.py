@@ -237,8 +237,10 @@ class _Ctx:
         page = self.page_of_span(span)
         target = f"box-{span.n}" if self.paged and self.boxes.get(span.n) else f"ev-{span.n}"
         href = f"#{target}" if page == self.view.page else self.link(target, p=page)
-        return (f'<a class="show" href="{esc(href)}" data-n="{span.n}" title="show it on page {page}">'
-                f'p.{page}</a>')
+        word = "page" if self.layout.page_sizes or any(b.get("page") for b in self.layout.blocks) else "part"
+        short = "p." if word == "page" else "part "
+        return (f'<a class="show" href="{esc(href)}" data-n="{span.n}" title="show it ({word} {page})">'
+                f'{short}{page}</a>')
 
     def hidden(self) -> str:
         return f'<input type="hidden" name="version" value="{esc(self.view.version)}">'
@@ -418,7 +420,7 @@ def _doubts(ctx: _Ctx) -> str:
     parts = []
     reasons = [r for r in view.entry.reasons if r.tier != "conflict"]
     if reasons:
-        items = "".join(f'<li class="reason tier-{esc(r.tier)}">{f"<b>{esc(r.field)}</b>: " if r.field else ""}'
+        items = "".join(f'<li class="reason doubt-{esc(r.tier)}">{f"<b>{esc(r.field)}</b>: " if r.field else ""}'
                         f'{esc(r.message)}</li>' for r in reasons)
         parts.append(f'<ul class="doubts">{items}</ul>')
     if view.pending is not None:
