@@ -350,3 +350,43 @@ def test_review_sync_says_what_is_allowed(out: Path, capsys: pytest.CaptureFixtu
     assert cli_main(["review", "sync", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "$.targets[0].year: 1800 is less than the minimum of 1900; allowed: a whole number from 1900 to 2200, or null" in err
+
+
+def test_text_layer_rectangles_merge_into_lines() -> None:
+    from pipeline.serve.page_images import merge_lines
+
+    rects = [(10, 100, 20, 110), (21, 101, 40, 110), (41, 100, 60, 111), (10, 120, 30, 130)]
+    assert merge_lines(rects) == [(10, 100, 60, 111), (10, 120, 30, 130)]
+
+
+def test_concurrent_forms_of_one_version_one_wins(out: Path) -> None:
+    import threading
+
+    v, results = version(out), []
+
+    def save(number: str) -> None:
+        try:
+            results.append(submit(out, PLAN, v, set_fields("/document", {"number": number})).correction["id"])
+        except StaleRecord:
+            results.append("stale")
+
+    threads = [threading.Thread(target=save, args=(f"{n}/KH",)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["c1", "stale", "stale", "stale"]
+    assert len(load_corrections(out, PLAN)["corrections"]) == 1
+
+
+def test_accept_a_conflicting_correction_in_the_app(client: TestClient, out: Path) -> None:
+    submit(out, PLAN, version(out), set_fields("/document", {"number": "1235/KH-SKHCN"}))
+    machine = json.loads((out / "machine" / f"{PLAN}.json").read_text(encoding="utf-8"))
+    publish(out, PLAN, {**machine, "document": {**machine["document"], "number": "9/KH"}})
+    view = client.get(f"/records/{PLAN}")
+    assert "corrections in conflict: c1" in view.text and "/corrections/c1/accept" in view.text
+    done = client.post(f"/records/{PLAN}/corrections/c1/accept", data={"version": form_version(view.text)},
+                       follow_redirects=False)
+    assert done.status_code == 303 and "now+active" in done.headers["location"]
+    assert published(out)["document"]["number"] == "1235/KH-SKHCN"
+    assert published(out)["review"]["conflicts"] == 0

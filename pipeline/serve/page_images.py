@@ -181,6 +181,20 @@ def text_boxes(source: Path, page: int, wanted: list[tuple[str, Rect]]) -> list[
     return out
 
 
+def merge_lines(rects: list[Rect]) -> list[Rect]:
+    """One rectangle per line: pdfium gives one per run of characters, often several a word."""
+    lines: list[list[float]] = []
+    for x0, top, x1, bottom in sorted(rects, key=lambda r: (r[1], r[0])):
+        for line in lines:
+            overlap = min(bottom, line[3]) - max(top, line[1])
+            if overlap > 0.5 * min(bottom - top, line[3] - line[1]):
+                line[0], line[1], line[2], line[3] = min(line[0], x0), min(line[1], top), max(line[2], x1), max(line[3], bottom)
+                break
+        else:
+            lines.append([x0, top, x1, bottom])
+    return [(a, b, c, d) for a, b, c, d in lines]
+
+
 def _find(textpage, needle: str, box: Rect, height: float) -> list[Rect]:
     searcher = textpage.search(needle, match_case=True)
     try:
@@ -194,7 +208,7 @@ def _find(textpage, needle: str, box: Rect, height: float) -> list[Rect]:
                 left, bottom, right, top = textpage.get_rect(r)
                 rects.append((left, height - top, right, height - bottom))
             if rects and all(_inside(r, box) for r in rects):
-                return rects
+                return merge_lines(rects)
     finally:
         searcher.close()
     return []

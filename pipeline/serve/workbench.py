@@ -177,6 +177,8 @@ def create_app(out_dir: Path, sources: Iterable[Path] = (), author: str | None =
         layout = Layout(record)
         wanted, numbers = [], []
         for span in value_spans(record):
+            if span.family == "sections":
+                continue
             blocks = [b for b in layout.blocks_of(span.start, span.end) if b.get("page") == page and "bbox" in b]
             if not blocks or not span.quote.strip():
                 continue

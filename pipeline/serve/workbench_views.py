@@ -190,7 +190,9 @@ class _Ctx:
         self.by_value: dict[str, list[Span]] = {}
         for s in self.spans:
             self.by_value.setdefault(s.path, []).append(s)
-        self.boxes: dict[int, list[Box]] = {s.n: self.layout.span_boxes(s.start, s.end) for s in self.spans}
+        # sections are the document's structure, not values: highlighted in the text, not boxed
+        self.boxes: dict[int, list[Box]] = {s.n: self.layout.span_boxes(s.start, s.end) for s in self.spans
+                                            if s.family != "sections"}
         review = view.record.get("review") or {}
         self.corrected = set(review.get("corrected_paths") or [])
         self.base = f"/records/{urllib.parse.quote(view.name)}"
@@ -418,10 +420,11 @@ def _tables_section(ctx: _Ctx) -> str:
 def _doubts(ctx: _Ctx) -> str:
     view = ctx.view
     parts = []
-    reasons = [r for r in view.entry.reasons if r.tier != "conflict"]
+    reasons = view.entry.reasons
     if reasons:
         items = "".join(f'<li class="reason doubt-{esc(r.tier)}">{f"<b>{esc(r.field)}</b>: " if r.field else ""}'
-                        f'{esc(r.message)}</li>' for r in reasons)
+                        + (f'<a href="#sec-corrections">{esc(r.message)}</a>' if r.tier == "conflict" else esc(r.message))
+                        + "</li>" for r in reasons)
         parts.append(f'<ul class="doubts">{items}</ul>')
     if view.pending is not None:
         if view.pending.problems:
@@ -488,7 +491,7 @@ def _page_image(ctx: _Ctx) -> str:
     boxes = []
     exact = view.exact_boxes
     for s in ctx.spans:
-        for box in ctx.boxes.get(s.n, []):
+        for box in ctx.boxes.get(s.n) or []:
             if box.page != page:
                 continue
             rects = exact.get(s.n) or [(box.x0, box.top, box.x1, box.bottom)]
