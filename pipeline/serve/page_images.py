@@ -19,7 +19,7 @@ import hashlib
 import io
 import sqlite3
 import threading
-from dataclasses import dataclass
+import time
 from pathlib import Path
 from typing import Iterable
 
@@ -29,6 +29,8 @@ IMAGES_DIR = "images"
 #: Widths (pixels) a page image may be rendered at.
 WIDTHS = (600, 900, 1200, 1600)
 DEFAULT_WIDTH = 900
+#: Seconds before a source file that was not found is looked for again.
+RETRY = 30.0
 _PDFIUM = threading.Lock()
 
 
@@ -51,21 +53,29 @@ class Sources:
         self.out_dir = Path(out_dir)
         self.folders = [Path(f) for f in folders]
         self._found: dict[str, Path] = {}
+        self._missing: dict[str, float] = {}  # sha256 -> when it was last looked for in vain
         self._lock = threading.Lock()
 
     def find(self, filename: str, sha256: str) -> Path | None:
+        """The source file, or None; a file not found is looked for again after :data:`RETRY` seconds."""
         with self._lock:
             known = self._found.get(sha256)
+            missed = self._missing.get(sha256)
         if known is not None and known.is_file():
             return known
+        if missed is not None and time.monotonic() - missed < RETRY:
+            return None
         for path in self._candidates(filename, sha256):
             try:
                 if path.is_file() and _sha256_file(path) == sha256:
                     with self._lock:
                         self._found[sha256] = path
+                        self._missing.pop(sha256, None)
                     return path
             except OSError:
                 continue
+        with self._lock:
+            self._missing[sha256] = time.monotonic()
         return None
 
     def _candidates(self, filename: str, sha256: str) -> Iterable[Path]:
@@ -86,13 +96,6 @@ class Sources:
                 yield folder / filename
         for folder in self.folders:
             yield from folder.rglob(filename)
-
-
-@dataclass(frozen=True)
-class PageImage:
-    path: Path
-    width: int
-    height: int
 
 
 def image_path(out_dir: Path, sha256: str, page: int, width: int) -> Path:

@@ -41,7 +41,6 @@ from ..review.corrections import (
     accept,
     changes,
     default_author,
-    key_of,
     load_corrections,
     pending_edit,
     record_lock,
@@ -59,7 +58,7 @@ from ..review.edits import (
     submit,
     version_of,
 )
-from ..review.errors import InvalidEdit, ReviewError, UnknownRecord
+from ..review.errors import InvalidEdit, Problem, ReviewError, UnknownRecord
 from ..review.queue import Queue, counts, mark_reviewed, select
 from .page_images import DEFAULT_WIDTH, PageImageError, Sources, render_page, text_boxes
 from .workbench_views import (
@@ -316,7 +315,8 @@ def create_app(out_dir: Path, sources: Iterable[Path] = (), author: str | None =
         try:
             start, end = int(form["start"]), int(form["end"])
         except (KeyError, ValueError) as exc:
-            raise InvalidEdit([]) from exc
+            raise InvalidEdit([Problem("form", "$.evidence", f"the selection {form.get('start')!r}-"
+                                                             f"{form.get('end')!r} is not a pair of text offsets")]) from exc
         return grounded_span(record or {}, start, end, form.get("quote"))
 
     @app.post("/records/{raw}/set")

@@ -21,7 +21,7 @@ from typing import Any
 from ..review.boxes import Box, Layout
 from ..review.corrections import changes, make_patch
 from ..review.edits import allowed, schema_at
-from ..review.page import FAMILIES, Span, collect_spans, esc, lookup, render_text, summarize
+from ..review.page import FAMILIES, Span, collect_spans, esc, render_text, summarize
 from ..review.patch import parse_pointer
 from ..review.queue import TIER_LABELS, TIERS, QueueEntry
 
