@@ -40,8 +40,9 @@ MAX_TERMS = 32
 MAX_DEPTH = 8
 #: Shortest prefix (characters) a ``*`` may follow: shorter ones match most of the vocabulary.
 MIN_PREFIX = 2
-#: Tokens that may separate the syllables of a run at the NEAR level.
-NEAR_DISTANCE = 8
+#: Tokens that may come between two syllables of a run at the NEAR level ("chuyển đổi số tỉnh Đồng
+#: Nai" for ``chuyen doi so dong nai``); more would let unrelated words pass for a compound.
+NEAR_DISTANCE = 2
 
 STRICT, NEAR, LOOSE = "strict", "near", "loose"
 LEVELS = (STRICT, NEAR, LOOSE)
@@ -154,7 +155,10 @@ class Query:
         return self.root.render(level, exact)  # type: ignore[attr-defined]
 
     def levels(self) -> tuple[str, ...]:
-        """The distinct strictness levels of this query (one when it has no run of several syllables)."""
+        """The distinct strictness levels of this query: only :data:`LOOSE` when it holds no
+        phrase and no run of several syllables (single words match the same way at every level)."""
+        if not _has_phrase(self.root):
+            return (LOOSE,)
         seen: dict[str, str] = {}
         for level in LEVELS:
             seen.setdefault(self.fts(level), level)
@@ -185,7 +189,7 @@ def _terms_of(chunk: str, prefix: bool) -> tuple[Term, ...]:
     terms = [Term(f, e) for f, e in zip(folded, exact)]
     if prefix and terms:
         last = terms[-1]
-        if len(last.folded) < MIN_PREFIX:
+        if len(last.folded) < MIN_PREFIX and len(terms) == 1:  # within a phrase the words before narrow it
             raise QueryError(f"a prefix needs at least {MIN_PREFIX} characters before '*': {chunk!r}")
         terms[-1] = Term(last.folded, last.exact, True)
     return tuple(terms)
@@ -292,6 +296,12 @@ class _Parser:
         if self.count > MAX_TERMS:
             raise QueryError(f"the query has more than {MAX_TERMS} words")
         return terms
+
+
+def _has_phrase(node: object | None) -> bool:
+    if isinstance(node, (Any_, All)):
+        return any(_has_phrase(p) for p in node.parts)
+    return isinstance(node, Phrase) or (isinstance(node, Run) and len(node.terms) > 1)
 
 
 def _units(node: object | None, level: str, negated: bool = False) -> list[Unit]:

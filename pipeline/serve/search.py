@@ -29,6 +29,7 @@ reads: the API gives each of its worker threads one, so that no request waits fo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -43,11 +44,13 @@ from .regions import ProvinceMap, default_map, province_match
 from .snippets import SNIPPET_CHARS, snippet
 
 INDEX_NAME = "catalog.sqlite"
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 #: Up to this many matches in a rank group, BM25 orders them; beyond, recency of indexing.
 BM25_LIMIT = 2000
-#: BM25 weights of the columns head, body, facts, meta.
-WEIGHTS = (6.0, 1.0, 2.0, 3.0)
+#: BM25 weights of the columns head, body, facts, meta, tags (filter tokens do not rank).
+WEIGHTS = (6.0, 1.0, 2.0, 3.0, 0.0)
+#: Issue date ranges spanning at most this many years narrow full-text matches by year tags first.
+YEAR_TAGS_SPAN = 30
 #: What each strictness level is called in a hit (``match``).
 MATCH_NAMES = {STRICT: "phrase", NEAR: "near", LOOSE: "words"}
 
@@ -61,7 +64,7 @@ CREATE TABLE IF NOT EXISTS records (
     entry TEXT NOT NULL);
 -- what the full-text rows were made of (the text kept once), apart so that filters read narrow rows
 CREATE TABLE IF NOT EXISTS sources (rec INTEGER PRIMARY KEY, head TEXT NOT NULL, body TEXT NOT NULL,
-    facts TEXT NOT NULL, meta TEXT NOT NULL);
+    facts TEXT NOT NULL, meta TEXT NOT NULL, tags TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS records_path ON records(record_path);
 CREATE INDEX IF NOT EXISTS records_number ON records(number_key);
 CREATE INDEX IF NOT EXISTS records_kind ON records(kind_key, issued_on);
@@ -82,12 +85,22 @@ CREATE TABLE IF NOT EXISTS citations (rec INTEGER NOT NULL, number TEXT NOT NULL
     kind TEXT, issued_on TEXT, relation TEXT);
 CREATE INDEX IF NOT EXISTS citations_number ON citations(number_key, rec);
 CREATE INDEX IF NOT EXISTS citations_rec ON citations(rec);
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(head, body, facts, meta, content='',
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(head, body, facts, meta, tags, content='',
     tokenize = 'unicode61 remove_diacritics 0');
-CREATE VIRTUAL TABLE IF NOT EXISTS xfts USING fts5(head, body, facts, meta, content='',
+CREATE VIRTUAL TABLE IF NOT EXISTS xfts USING fts5(head, body, facts, meta, tags, content='',
     tokenize = 'unicode61 remove_diacritics 0');
 """
 _TABLES = ("fts", "xfts", "citations", "targets", "issuers", "sources", "records")
+
+
+def tag(name: str, value: Any) -> str:
+    """The token standing for ``name = value`` in the ``tags`` column: letters and digits only, so
+    the tokenizer keeps it whole, and never a word of a text ("zz" and ten hex digits)."""
+    return "zz" + hashlib.blake2b(f"{name}\x1f{value}".encode("utf-8"), digest_size=5).hexdigest()
+
+
+def _any_tag(tags: list[str]) -> str:
+    return tags[0] if len(tags) == 1 else "(" + " OR ".join(tags) + ")"
 
 
 def _escape_like(text: str) -> str:
@@ -121,6 +134,42 @@ class Filters:
 
     def active(self) -> set[str]:
         return {k for k, v in self.__dict__.items() if v is not None and v != ""}
+
+    def split(self, provinces: ProvinceMap | None = None) -> tuple[list[str], list[str], list[Any]]:
+        """For a full-text search: the filters as tag tokens to AND with the query (the full-text
+        index then narrows by itself), and the SQL conditions left for what tags do not say
+        exactly (issuer words, date ranges, periods, change time, the later side of a merger)."""
+        tags: list[str] = []
+        rest = Filters(issuer=self.issuer, issued_from=self.issued_from, issued_to=self.issued_to,
+                       period_from=self.period_from, period_to=self.period_to, changed_since_ns=self.changed_since_ns)
+        if self.kind:
+            tags.append(tag("kind", key_of(self.kind)))
+        if self.number:
+            tags.append(tag("number", number_key(self.number)))
+        if self.province:
+            match = province_match(self.province, provinces or default_map())
+            tags.append(_any_tag([tag("province", k) for k in (*match.keys, *match.later_keys)]))
+            if match.later_keys:
+                rest.province = self.province
+        if self.target_year is not None:
+            tags.append(tag("target_year", self.target_year))
+        if self.has_quotas is not None:
+            tags.append(tag("has_quotas", bool(self.has_quotas)))
+        if self.cites:
+            tags.append(tag("cites", number_key(self.cites)))
+        if self.status:
+            tags.append(tag("status", self.status))
+        if self.needs_review is not None:
+            tags.append(tag("needs_review", bool(self.needs_review)))
+        if self.reviewed is not None:
+            tags.append(tag("reviewed", bool(self.reviewed)))
+        if self.issued_from or self.issued_to:
+            first = int((self.issued_from or "1900")[:4])
+            last = int((self.issued_to or "2200")[:4])
+            if 0 <= last - first < YEAR_TAGS_SPAN:
+                tags.append(_any_tag([tag("issued_year", y) for y in range(first, last + 1)]))
+        clauses, args = rest.where(provinces)
+        return tags, clauses, args
 
     def where(self, provinces: ProvinceMap | None = None) -> tuple[list[str], list[Any]]:
         """SQL conditions on ``records r`` and their arguments."""
@@ -224,6 +273,24 @@ def _facts(record: dict[str, Any]) -> str:
                       movement.get("name") or "", movement.get("slogan") or ""])
 
 
+def _tags(record: dict[str, Any], entry: dict[str, Any]) -> list[str]:
+    """The filter tokens of a record (see :meth:`Filters.split`)."""
+    doc = record.get("document") or {}
+    out = [tag("status", record.get("status")), tag("has_quotas", bool(record.get("reward_quotas"))),
+           tag("needs_review", bool(entry["needs_review"])), tag("reviewed", bool(entry["reviewed"]))]
+    if doc.get("kind"):
+        out.append(tag("kind", key_of(doc["kind"])))
+    if doc.get("province"):
+        out.append(tag("province", key_of(doc["province"])))
+    if doc.get("number"):
+        out.append(tag("number", number_key(doc["number"])))
+    if doc.get("issued_on"):
+        out.append(tag("issued_year", int(doc["issued_on"][:4])))
+    out += [tag("target_year", y) for y in sorted({t.get("year") for t in record.get("targets") or []} - {None})]
+    out += [tag("cites", k) for k in sorted({number_key(r["number"]) for r in record.get("references") or []})]
+    return out
+
+
 def _meta(doc: dict[str, Any]) -> str:
     return "\n".join([doc.get("issuer") or "", doc.get("province") or "", doc.get("number") or ""])
 
@@ -274,8 +341,8 @@ class CatalogIndex:
              json.dumps(entry, ensure_ascii=False)))
         rec = cur.lastrowid
         columns = (" ".join(x for x in (doc.get("kind"), doc.get("title")) if x), record.get("text") or "",
-                   _facts(record), _meta(doc))
-        self.db.execute("INSERT INTO sources VALUES (?,?,?,?,?)", (rec, *columns))
+                   _facts(record), _meta(doc), " ".join(_tags(record, entry)))
+        self.db.execute("INSERT INTO sources VALUES (?,?,?,?,?,?)", (rec, *columns))
         self._fts("", rec, columns)
         self.db.executemany("INSERT INTO targets VALUES (?,?,?,?,?)",
                             [(rec, t.get("year"), t.get("value"), t.get("unit"), t.get("indicator"))
@@ -289,19 +356,20 @@ class CatalogIndex:
         """Insert (``command`` "") or delete (``"delete"``) the full-text rows of ``rec``: contentless
         tables are told the very values they indexed, recomputed from ``sources``."""
         for table, form in (("fts", fold), ("xfts", exact_form)):
-            values = tuple(form(c) for c in columns)
+            values = (*(form(c) for c in columns[:-1]), columns[-1])  # tags as they are
             if command:
-                self.db.execute(f"INSERT INTO {table}({table}, rowid, head, body, facts, meta) VALUES (?,?,?,?,?,?)",
-                                (command, rec, *values))
+                self.db.execute(f"INSERT INTO {table}({table}, rowid, head, body, facts, meta, tags) "
+                                "VALUES (?,?,?,?,?,?,?)", (command, rec, *values))
             else:
-                self.db.execute(f"INSERT INTO {table}(rowid, head, body, facts, meta) VALUES (?,?,?,?,?)", (rec, *values))
+                self.db.execute(f"INSERT INTO {table}(rowid, head, body, facts, meta, tags) VALUES (?,?,?,?,?,?)",
+                                (rec, *values))
 
     def _remove(self, rid: str) -> None:
         row = self.db.execute("SELECT rowid FROM records WHERE record_id = ?", (rid,)).fetchone()
         if row is None:
             return
         rec = row[0]
-        src = self.db.execute("SELECT head, body, facts, meta FROM sources WHERE rec = ?", (rec,)).fetchone()
+        src = self.db.execute("SELECT head, body, facts, meta, tags FROM sources WHERE rec = ?", (rec,)).fetchone()
         if src is not None:
             self._fts("delete", rec, tuple(src))
         for table, key in (("records", "rowid"), ("sources", "rec"), ("targets", "rec"), ("citations", "rec")):
@@ -361,28 +429,22 @@ class CatalogIndex:
         ``order`` "newest" (issue date) or "changed" (oldest change first) instead of relevance."""
         q = parse_query(query) if isinstance(query, str) else query
         flt = filters or Filters()
-        clauses, args = flt.where(self.provinces)
         if q.empty or order in ("newest", "changed"):
+            clauses, args = flt.where(self.provinces)
             return self._listing(q, flt, clauses, args, limit, offset, order or "newest")
-        where = "".join(f" AND {c}" for c in clauses)
-        loose = q.fts(LOOSE)
-        total = self._count("fts", loose, where, args)
+        tags, clauses, args = flt.split(self.provinces)
+        narrow = "".join(f" AND {t}" for t in tags)
+        total = self._count(clauses, args, "fts", f"({q.fts(LOOSE)}){narrow}")
         window = offset + limit
         groups = [(level, exact) for level in q.levels() for exact in ((True, False) if q.accented else (False,))]
         ranked: list[tuple[int, str, bool]] = []
         seen: set[int] = set()
         for level, exact in groups:
             need = window - len(ranked)
-            if need <= 0:
+            if need <= 0 or len(ranked) >= total:
                 break
             table = "xfts" if exact else "fts"
-            expr = q.fts(level, exact)
-            small = total <= BM25_LIMIT or self._count(table, expr, where, args, cap=BM25_LIMIT + 1) <= BM25_LIMIT
-            by = f"bm25({table}, {', '.join(map(str, WEIGHTS))}), {table}.rowid DESC" if small else f"{table}.rowid DESC"
-            join = f" CROSS JOIN records r ON r.rowid = {table}.rowid" if clauses else ""
-            rows = self.db.execute(f"SELECT {table}.rowid FROM {table}{join} WHERE {table} MATCH ?{where} "
-                                   f"ORDER BY {by} LIMIT ?", [expr, *args, need + len(seen)]).fetchall()
-            for (rec,) in rows:
+            for rec in self._group(clauses, args, table, f"({q.fts(level, exact)}){narrow}", need + len(seen)):
                 if rec not in seen and len(ranked) < window:
                     seen.add(rec)
                     ranked.append((rec, level, exact))
@@ -399,12 +461,28 @@ class CatalogIndex:
             out.append(hit)
         return Page(total, out)
 
-    def _count(self, table: str, expr: str, where: str, args: list[Any], cap: int | None = None) -> int:
-        join = f" CROSS JOIN records r ON r.rowid = {table}.rowid" if where else ""
-        inner = f"SELECT 1 FROM {table}{join} WHERE {table} MATCH ?{where}"
-        if cap is not None:
-            return self.db.execute(f"SELECT COUNT(*) FROM ({inner} LIMIT ?)", [expr, *args, cap]).fetchone()[0]
-        return self.db.execute(f"SELECT COUNT(*) FROM ({inner})", [expr, *args]).fetchone()[0]
+    def _count(self, clauses: list[str], args: list[Any], table: str, expr: str) -> int:
+        """How many records match ``expr`` (the filter tags in it) and the SQL conditions left."""
+        if not clauses:
+            return self.db.execute(f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH ?", [expr]).fetchone()[0]
+        return self.db.execute(f"SELECT COUNT(*) FROM {table} CROSS JOIN records r ON r.rowid = {table}.rowid "
+                               f"WHERE {table} MATCH ?{''.join(f' AND {c}' for c in clauses)}",
+                               [expr, *args]).fetchone()[0]
+
+    def _group(self, clauses: list[str], args: list[Any], table: str, expr: str, n: int) -> list[int]:
+        """The first ``n`` records of one rank group: by BM25 when the full-text matches of
+        ``expr`` are at most :data:`BM25_LIMIT` (scoring costs per match), else the most
+        recently indexed first."""
+        matches = self.db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ? LIMIT ?)",
+                                  [expr, BM25_LIMIT + 1]).fetchone()[0]
+        if matches == 0:
+            return []
+        join = f" CROSS JOIN records r ON r.rowid = {table}.rowid" if clauses else ""
+        where = "".join(f" AND {c}" for c in clauses)
+        by = f"bm25({table}, {', '.join(map(str, WEIGHTS))}), {table}.rowid DESC" if matches <= BM25_LIMIT \
+            else f"{table}.rowid DESC"
+        sql = f"SELECT {table}.rowid FROM {table}{join} WHERE {table} MATCH ?{where} ORDER BY {by} LIMIT ?"
+        return [r for (r,) in self.db.execute(sql, [expr, *args, n])]
 
     def _listing(self, q: Query, flt: Filters, clauses: list[str], args: list[Any], limit: int, offset: int,
                  order: str) -> Page:
