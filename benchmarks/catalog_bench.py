@@ -86,19 +86,28 @@ def main() -> int:
     ap.add_argument("--records", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--index", type=Path, help="keep the index in this folder and reuse it when it is there "
+                    "(built with the same --records and --seed)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "catalog.sqlite"
+        folder = args.index or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "catalog.sqlite"
+        reuse = path.exists()
         index = CatalogIndex(path, provinces=MERGES)
+        if reuse and index.count() != args.records:
+            raise SystemExit(f"{path} holds {index.count()} records, not {args.records}: remove it")
         t0 = time.perf_counter()
-        with index.db:
-            for i in range(args.records):
-                index.add(synthetic(i, rng), f"records/doc-{i:06d}.pdf.json", mtime_ns=1_700_000_000_000_000_000 + i * 1000)
-        index.db.execute("PRAGMA optimize")
+        if not index.count():
+            with index.db:
+                for i in range(args.records):
+                    index.add(synthetic(i, rng), f"records/doc-{i:06d}.pdf.json",
+                              mtime_ns=1_700_000_000_000_000_000 + i * 1000)
+            index.db.execute("PRAGMA optimize")
         build = time.perf_counter() - t0
         index.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        size = sum(p.stat().st_size for p in Path(tmp).iterdir())
+        size = sum(p.stat().st_size for p in folder.iterdir() if p.name.startswith("catalog.sqlite"))
         ids = [hashlib.sha256(f"record {rng.randrange(args.records)}".encode()).hexdigest() for _ in range(args.queries)]
         index.close()
         index = CatalogIndex(path, readonly=True, provinces=MERGES)  # as the API reads it
@@ -133,8 +142,8 @@ def main() -> int:
             "cites (graph)": lambda: index.cites(rng.choice(ids)),
             "record by id": lambda: index.get(rng.choice(ids)),
         }
-        print(f"records: {args.records:,}  build: {build:.1f} s ({args.records / build:,.0f} records/s)  "
-              f"index size: {size / 1048576:.1f} MiB")
+        built = "reused" if reuse else f"{build:.1f} s ({args.records / build:,.0f} records/s)"
+        print(f"records: {args.records:,}  build: {built}  index size: {size / 1048576:.1f} MiB")
         print(f"{'query kind':28s} {'median ms':>10s} {'p95 ms':>8s}")
         worst = 0.0
         for name, fn in kinds.items():

@@ -7,7 +7,7 @@ rejected) and what ``python -m pipeline search`` checks its options against, so
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -78,7 +78,13 @@ class SearchParams(BaseModel):
                        period_from=self.period_from, period_to=self.period_to, target_year=self.target_year,
                        has_quotas=self.has_quotas, cites=self.cites, status=self.status,
                        needs_review=self.needs_review, reviewed=self.reviewed,
-                       changed_since_ns=int(since.timestamp() * 1_000_000_000) if since else None)
+                       changed_since_ns=_ns(since) if since else None)
+
+
+def _ns(moment: datetime) -> int:
+    """Nanoseconds since the epoch, exactly (no float rounding), within what SQLite stores (64 bits)."""
+    ns = (moment - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1) * 1000
+    return min(max(ns, -(2 ** 63)), 2 ** 63 - 1)
 
 
 class ExportParams(SearchParams):

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -108,8 +109,11 @@ def _escape_like(text: str) -> str:
 
 
 def changed_at(mtime_ns: int) -> str:
-    """ISO 8601 (UTC) of a record file's modification time."""
-    return datetime.fromtimestamp(mtime_ns / 1e9, timezone.utc).isoformat(timespec="microseconds")
+    """ISO 8601 (UTC, microseconds, truncated) of a record file's modification time: passed back
+    as ``changed_since`` it finds that record again."""
+    seconds, rest = divmod(mtime_ns, 1_000_000_000)
+    stamp = datetime.fromtimestamp(seconds, timezone.utc).replace(microsecond=rest // 1000)
+    return stamp.isoformat(timespec="microseconds")
 
 
 @dataclass
@@ -416,6 +420,18 @@ class CatalogIndex:
         return self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
 
     # -- querying --------------------------------------------------------------------------
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """The statements inside read one state of the index, whatever a writer commits meanwhile."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
     def _hits(self, rowids: list[int]) -> dict[int, Hit]:
         if not rowids:
             return {}
@@ -427,6 +443,11 @@ class CatalogIndex:
                order: str | None = None) -> Page:
         """Full-text search (if ``query``) within the filters, ranked as the module docstring says;
         ``order`` "newest" (issue date) or "changed" (oldest change first) instead of relevance."""
+        with self.snapshot():
+            return self._search(query, filters, limit, offset, order)
+
+    def _search(self, query: str | Query, filters: Filters | None, limit: int, offset: int,
+                order: str | None) -> Page:
         q = parse_query(query) if isinstance(query, str) else query
         flt = filters or Filters()
         if q.empty or order in ("newest", "changed"):
@@ -496,7 +517,12 @@ class CatalogIndex:
         if total is None:
             total = self.db.execute(f"SELECT COUNT(*) FROM records r {sql_where}", args).fetchone()[0]
         by = "r.mtime_ns, r.rowid" if order == "changed" else "r.issued_on DESC, r.rowid DESC"
-        rows = self.db.execute(f"SELECT r.rowid FROM records r {sql_where} ORDER BY {by} LIMIT ? OFFSET ?",
+        # Many matches: walk the index of the order and stop after the page (about
+        # (offset + limit) * records / total rows read). Few: let SQLite pick the filter's index and sort.
+        records = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]
+        walk = clauses and not flt.number and total and (offset + limit) * records < total * total
+        indexed = ("INDEXED BY records_changed" if order == "changed" else "INDEXED BY records_issued") if walk else ""
+        rows = self.db.execute(f"SELECT r.rowid FROM records r {indexed} {sql_where} ORDER BY {by} LIMIT ? OFFSET ?",
                                [*args, limit, offset]).fetchall()
         hits = self._hits([r for (r,) in rows])
         page = [hits[r] for (r,) in rows]
@@ -520,6 +546,10 @@ class CatalogIndex:
 
     def cited_by(self, number: str, limit: int = 50, offset: int = 0) -> Page:
         """Records that cite (implement, build on...) the document ``number``."""
+        with self.snapshot():
+            return self._cited_by(number, limit, offset)
+
+    def _cited_by(self, number: str, limit: int, offset: int) -> Page:
         key = number_key(number)
         total = self.db.execute("SELECT COUNT(DISTINCT rec) FROM citations WHERE number_key = ?", (key,)).fetchone()[0]
         rows = self.db.execute(
@@ -544,8 +574,9 @@ class CatalogIndex:
         return [dict(zip(("number", "kind", "issued_on", "relation", "record_id"), r)) for r in rows]
 
     def get(self, record_id: str) -> Hit | None:
-        row = self.db.execute("SELECT rowid FROM records WHERE record_id = ?", (record_id,)).fetchone()
-        return self._hits([row[0]])[row[0]] if row else None
+        with self.snapshot():
+            row = self.db.execute("SELECT rowid FROM records WHERE record_id = ?", (record_id,)).fetchone()
+            return self._hits([row[0]]).get(row[0]) if row else None
 
 
 def _publishable(out_dir: Path, path: Path, data: bytes, record: Any) -> bool:
