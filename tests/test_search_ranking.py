@@ -115,7 +115,9 @@ FILTERS = [Filters(kind="ke hoach"), Filters(province="Đồng Nai"), Filters(pr
            Filters(province="Hồ Chí Minh"), Filters(status="partial"), Filters(needs_review=True),
            Filters(needs_review=False), Filters(reviewed=True), Filters(reviewed=False), Filters(has_quotas=True),
            Filters(target_year=2025), Filters(cites="20-nq/tw"), Filters(number="30 / KH-UBND"),
-           Filters(issued_from="2021-01-01", issued_to="2023-12-31"), Filters(issuer="thong tin"),
+           Filters(issued_from="2021-01-01", issued_to="2023-12-31"), Filters(issued_from="2021-05-03"),
+           Filters(issued_from="2021-05-02", issued_to="2023-02-09"), Filters(issued_to="2019-12-31"),
+           Filters(issued_from="2030-01-01"), Filters(issuer="thong tin"),
            Filters(issuer="_"), Filters(issuer="%"), Filters(changed_since_ns=3_000_000_000),
            Filters(kind="Kế hoạch", province="Đồng Nai", issued_from="2022-01-01")]
 

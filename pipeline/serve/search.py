@@ -8,17 +8,18 @@ contentless: the texts are kept once, in ``sources``):
 * ``xfts``: the text with its diacritics (:func:`~pipeline.serve.folding.exact_form`), so
   that a query typed with diacritics can prefer records that have them as typed.
 
-Each has four columns, weighted for BM25: ``head`` (kind and title, 6), ``body`` (the text,
-1), ``facts`` (target indicators, criteria, movement, 2) and ``meta`` (issuer, province,
-number, 3).
+Each has five columns, four of them weighted for BM25: ``head`` (kind and title, 6), ``body``
+(the text, 1), ``facts`` (target indicators, criteria, movement, 2) and ``meta`` (issuer,
+province, number, 3); ``tags`` holds one opaque token per filter value (kind, province,
+status...), so that a search within filters is one FTS5 expression.
 
 Ranking (:meth:`CatalogIndex.search`). A query (:mod:`pipeline.serve.query`) is rendered at
 three strictness levels: its runs of syllables as phrases (strict), near each other (near),
 anywhere (loose). The results are the records matching the loose form; the strict matches
 come first, then the near ones, then the rest; a query typed with diacritics puts, within
-each level, the records matching its diacritics exactly first. Within a group, BM25 orders
-the records; past :data:`BM25_LIMIT` matches in a group, the most recently indexed come first
-instead (scoring them all would be slow).
+each level, the records matching its diacritics exactly first. Within a group, the records
+are ordered by the BM25 score of the query's words; past :data:`BM25_LIMIT` results, the most
+recently indexed come first instead (scoring them all would be slow).
 
 Queries: full text, structured filters (kind, number with tolerant matching, issuer, province
 across the 2025 reorganisation, issue date range, period overlapping a year range, targets due
@@ -45,7 +46,7 @@ from .regions import ProvinceMap, default_map, province_match
 from .snippets import SNIPPET_CHARS, snippet
 
 INDEX_NAME = "catalog.sqlite"
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 #: Up to this many matches in a rank group, BM25 orders them; beyond, recency of indexing.
 BM25_LIMIT = 2000
 #: BM25 weights of the columns head, body, facts, meta, tags (filter tokens do not rank).
@@ -61,8 +62,9 @@ CREATE TABLE IF NOT EXISTS records (
     record_id TEXT PRIMARY KEY, filename TEXT NOT NULL, record_path TEXT NOT NULL, mtime_ns INTEGER NOT NULL,
     status TEXT, kind TEXT, kind_key TEXT, number TEXT, number_key TEXT, issuer TEXT, issuer_key TEXT,
     province TEXT, province_key TEXT, issued_on TEXT, period_start INTEGER, period_end INTEGER,
-    title TEXT, has_quotas INTEGER NOT NULL, review_reasons INTEGER NOT NULL, reviewed INTEGER NOT NULL,
-    entry TEXT NOT NULL);
+    title TEXT, has_quotas INTEGER NOT NULL, review_reasons INTEGER NOT NULL, reviewed INTEGER NOT NULL);
+-- the catalog line of each record (what a hit shows), apart: filters and joins read narrow rows
+CREATE TABLE IF NOT EXISTS entries (rec INTEGER PRIMARY KEY, entry TEXT NOT NULL);
 -- what the full-text rows were made of (the text kept once), apart so that filters read narrow rows
 CREATE TABLE IF NOT EXISTS sources (rec INTEGER PRIMARY KEY, head TEXT NOT NULL, body TEXT NOT NULL,
     facts TEXT NOT NULL, meta TEXT NOT NULL, tags TEXT NOT NULL);
@@ -84,7 +86,7 @@ CREATE INDEX IF NOT EXISTS targets_year ON targets(year, rec);
 CREATE INDEX IF NOT EXISTS targets_rec ON targets(rec);
 CREATE TABLE IF NOT EXISTS citations (rec INTEGER NOT NULL, number TEXT NOT NULL, number_key TEXT NOT NULL,
     kind TEXT, issued_on TEXT, relation TEXT);
-CREATE INDEX IF NOT EXISTS citations_number ON citations(number_key, rec);
+CREATE INDEX IF NOT EXISTS citations_number ON citations(number_key, rec, relation);
 CREATE INDEX IF NOT EXISTS citations_rec ON citations(rec);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(head, body, facts, meta, tags, content='',
     tokenize = 'unicode61 remove_diacritics 0');
@@ -139,7 +141,8 @@ class Filters:
     def active(self) -> set[str]:
         return {k for k, v in self.__dict__.items() if v is not None and v != ""}
 
-    def split(self, provinces: ProvinceMap | None = None) -> tuple[list[str], list[str], list[Any]]:
+    def split(self, provinces: ProvinceMap | None = None,
+              years: tuple[int, int] = (1900, 2200)) -> tuple[list[str], list[str], list[Any]]:
         """For a full-text search: the filters as tag tokens to AND with the query (the full-text
         index then narrows by itself), and the SQL conditions left for what tags do not say
         exactly (issuer words, date ranges, periods, change time, the later side of a merger)."""
@@ -168,15 +171,24 @@ class Filters:
         if self.reviewed is not None:
             tags.append(tag("reviewed", bool(self.reviewed)))
         if self.issued_from or self.issued_to:
-            first = int((self.issued_from or "1900")[:4])
-            last = int((self.issued_to or "2200")[:4])
-            if 0 <= last - first < YEAR_TAGS_SPAN:
+            # ``years``: the issue years in the index, bounds of an open range
+            first = max(int(self.issued_from[:4]) if self.issued_from else years[0], years[0])
+            last = min(int(self.issued_to[:4]) if self.issued_to else years[1], years[1])
+            if last < first:
+                tags.append(tag("issued_year", "none"))
+            elif last - first < YEAR_TAGS_SPAN:
                 tags.append(_any_tag([tag("issued_year", y) for y in range(first, last + 1)]))
+                whole = (not self.issued_from or self.issued_from[4:] == "-01-01") and \
+                        (not self.issued_to or self.issued_to[4:] == "-12-31")
+                if whole:  # whole years: the tags say it exactly
+                    rest.issued_from = rest.issued_to = None
         clauses, args = rest.where(provinces)
         return tags, clauses, args
 
-    def where(self, provinces: ProvinceMap | None = None) -> tuple[list[str], list[Any]]:
-        """SQL conditions on ``records r`` and their arguments."""
+    def where(self, provinces: ProvinceMap | None = None, correlated: bool = False) -> tuple[list[str], list[Any]]:
+        """SQL conditions on ``records r`` and their arguments; ``correlated``: the targets and
+        citations conditions checked row by row (for a walk along an index that stops early)
+        rather than as one set built first."""
         clauses: list[str] = []
         args: list[Any] = []
         if self.kind:
@@ -217,13 +229,15 @@ class Filters:
             clauses.append("r.period_start <= ?")
             args.append(self.period_to)
         if self.target_year is not None:
-            clauses.append("r.rowid IN (SELECT rec FROM targets WHERE year = ?)")
+            clauses.append("EXISTS (SELECT 1 FROM targets t WHERE t.rec = r.rowid AND t.year = ?)" if correlated
+                           else "r.rowid IN (SELECT rec FROM targets WHERE year = ?)")
             args.append(self.target_year)
         if self.has_quotas is not None:
             clauses.append("r.has_quotas = ?")
             args.append(1 if self.has_quotas else 0)
         if self.cites:
-            clauses.append("r.rowid IN (SELECT rec FROM citations WHERE number_key = ?)")
+            clauses.append("EXISTS (SELECT 1 FROM citations c WHERE c.rec = r.rowid AND c.number_key = ?)" if correlated
+                           else "r.rowid IN (SELECT rec FROM citations WHERE number_key = ?)")
             args.append(number_key(self.cites))
         if self.status:
             clauses.append("r.status = ?")
@@ -317,7 +331,7 @@ class CatalogIndex:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, INDEX_VERSION):  # built by another version: rebuild from the records
             with self.db:
-                for table in ("fts", "xfts", "citations", "targets", "issuers", "texts", "sources", "records"):
+                for table in ("fts", "xfts", "citations", "targets", "issuers", "texts", "sources", "entries", "records"):
                     self.db.execute(f"DROP TABLE IF EXISTS {table}")
         self.db.executescript(SCHEMA)
 
@@ -336,14 +350,14 @@ class CatalogIndex:
         self._remove(rid)
         entry = catalog_entry(record, record_path, check=False)
         cur = self.db.execute(
-            "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (rid, record["source"]["filename"], record_path, mtime_ns, record["status"], doc.get("kind"),
              key_of(doc.get("kind")), doc.get("number"), number_key(doc.get("number") or "") or None,
              doc.get("issuer"), key_of(doc.get("issuer")), doc.get("province"), key_of(doc.get("province")),
              doc.get("issued_on"), period.get("start_year"), period.get("end_year"), doc.get("title"),
-             1 if record.get("reward_quotas") else 0, len(entry["needs_review"]), 1 if entry["reviewed"] else 0,
-             json.dumps(entry, ensure_ascii=False)))
+             1 if record.get("reward_quotas") else 0, len(entry["needs_review"]), 1 if entry["reviewed"] else 0))
         rec = cur.lastrowid
+        self.db.execute("INSERT INTO entries VALUES (?, ?)", (rec, json.dumps(entry, ensure_ascii=False)))
         columns = (" ".join(x for x in (doc.get("kind"), doc.get("title")) if x), record.get("text") or "",
                    _facts(record), _meta(doc), " ".join(_tags(record, entry)))
         self.db.execute("INSERT INTO sources VALUES (?,?,?,?,?,?)", (rec, *columns))
@@ -376,7 +390,8 @@ class CatalogIndex:
         src = self.db.execute("SELECT head, body, facts, meta, tags FROM sources WHERE rec = ?", (rec,)).fetchone()
         if src is not None:
             self._fts("delete", rec, tuple(src))
-        for table, key in (("records", "rowid"), ("sources", "rec"), ("targets", "rec"), ("citations", "rec")):
+        for table, key in (("records", "rowid"), ("entries", "rec"), ("sources", "rec"), ("targets", "rec"),
+                           ("citations", "rec")):
             self.db.execute(f"DELETE FROM {table} WHERE {key} = ?", (rec,))
 
     def remove_path(self, record_path: str) -> None:
@@ -432,11 +447,19 @@ class CatalogIndex:
         finally:
             self.db.execute("COMMIT")
 
+    def _years(self, flt: Filters) -> tuple[int, int]:
+        """The first and last issue years in the index (when an issue date filter needs them)."""
+        if not (flt.issued_from or flt.issued_to):
+            return (1900, 2200)
+        low, high = self.db.execute("SELECT MIN(issued_on), MAX(issued_on) FROM records").fetchone()
+        return (int(low[:4]), int(high[:4])) if low and high else (1900, 1899)
+
     def _hits(self, rowids: list[int]) -> dict[int, Hit]:
         if not rowids:
             return {}
         marks = ",".join("?" * len(rowids))
-        rows = self.db.execute(f"SELECT rowid, entry, mtime_ns FROM records WHERE rowid IN ({marks})", rowids)
+        rows = self.db.execute(f"SELECT r.rowid, e.entry, r.mtime_ns FROM records r JOIN entries e ON e.rec = r.rowid "
+                               f"WHERE r.rowid IN ({marks})", rowids)
         return {rec: Hit(json.loads(entry), changed_at(mtime)) for rec, entry, mtime in rows}
 
     def search(self, query: str | Query = "", filters: Filters | None = None, limit: int = 20, offset: int = 0,
@@ -451,21 +474,29 @@ class CatalogIndex:
         q = parse_query(query) if isinstance(query, str) else query
         flt = filters or Filters()
         if q.empty or order in ("newest", "changed"):
-            clauses, args = flt.where(self.provinces)
-            return self._listing(q, flt, clauses, args, limit, offset, order or "newest")
-        tags, clauses, args = flt.split(self.provinces)
+            return self._listing(q, flt, limit, offset, order or "newest")
+        tags, clauses, args = flt.split(self.provinces, self._years(flt))
         narrow = "".join(f" AND {t}" for t in tags)
-        total = self._count(clauses, args, "fts", f"({q.fts(LOOSE)}){narrow}")
+        loose = f"({q.fts(LOOSE)}){narrow}"
+        total = self._count(clauses, args, "fts", loose)
         window = offset + limit
         groups = [(level, exact) for level in q.levels() for exact in ((True, False) if q.accented else (False,))]
         ranked: list[tuple[int, str, bool]] = []
         seen: set[int] = set()
+        # Few matches: score them all once (BM25 of the words), then sort each group by that score.
+        scores = self._scores(clauses, args, loose) if 0 < total <= BM25_LIMIT else None
         for level, exact in groups:
             need = window - len(ranked)
             if need <= 0 or len(ranked) >= total:
                 break
             table = "xfts" if exact else "fts"
-            for rec in self._group(clauses, args, table, f"({q.fts(level, exact)}){narrow}", need + len(seen)):
+            expr = f"({q.fts(level, exact)}){narrow}"
+            if scores is not None:
+                members = scores if (level, exact) == (LOOSE, False) else self._members(clauses, args, table, expr)
+                order = sorted((r for r in members if r not in seen), key=lambda r: (scores.get(r, 0.0), -r))
+            else:  # many: the most recently indexed first, read until the page is full
+                order = self._newest(clauses, args, table, expr, need + len(seen))
+            for rec in order:
                 if rec not in seen and len(ranked) < window:
                     seen.add(rec)
                     ranked.append((rec, level, exact))
@@ -490,37 +521,49 @@ class CatalogIndex:
                                f"WHERE {table} MATCH ?{''.join(f' AND {c}' for c in clauses)}",
                                [expr, *args]).fetchone()[0]
 
-    def _group(self, clauses: list[str], args: list[Any], table: str, expr: str, n: int) -> list[int]:
-        """The first ``n`` records of one rank group: by BM25 when the full-text matches of
-        ``expr`` are at most :data:`BM25_LIMIT` (scoring costs per match), else the most
-        recently indexed first."""
-        matches = self.db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ? LIMIT ?)",
-                                  [expr, BM25_LIMIT + 1]).fetchone()[0]
-        if matches == 0:
-            return []
+    def _from(self, clauses: list[str], table: str) -> tuple[str, str]:
         join = f" CROSS JOIN records r ON r.rowid = {table}.rowid" if clauses else ""
-        where = "".join(f" AND {c}" for c in clauses)
-        by = f"bm25({table}, {', '.join(map(str, WEIGHTS))}), {table}.rowid DESC" if matches <= BM25_LIMIT \
-            else f"{table}.rowid DESC"
-        sql = f"SELECT {table}.rowid FROM {table}{join} WHERE {table} MATCH ?{where} ORDER BY {by} LIMIT ?"
+        return join, "".join(f" AND {c}" for c in clauses)
+
+    def _scores(self, clauses: list[str], args: list[Any], expr: str) -> dict[int, float]:
+        """BM25 (lower is better) of every record matching ``expr`` in the folded index."""
+        join, where = self._from(clauses, "fts")
+        sql = f"SELECT fts.rowid, bm25(fts, {', '.join(map(str, WEIGHTS))}) FROM fts{join} WHERE fts MATCH ?{where}"
+        return dict(self.db.execute(sql, [expr, *args]))
+
+    def _members(self, clauses: list[str], args: list[Any], table: str, expr: str) -> set[int]:
+        join, where = self._from(clauses, table)
+        sql = f"SELECT {table}.rowid FROM {table}{join} WHERE {table} MATCH ?{where}"
+        return {r for (r,) in self.db.execute(sql, [expr, *args])}
+
+    def _newest(self, clauses: list[str], args: list[Any], table: str, expr: str, n: int) -> list[int]:
+        join, where = self._from(clauses, table)
+        sql = f"SELECT {table}.rowid FROM {table}{join} WHERE {table} MATCH ?{where} ORDER BY {table}.rowid DESC LIMIT ?"
         return [r for (r,) in self.db.execute(sql, [expr, *args, n])]
 
-    def _listing(self, q: Query, flt: Filters, clauses: list[str], args: list[Any], limit: int, offset: int,
-                 order: str) -> Page:
+    def _listing(self, q: Query, flt: Filters, limit: int, offset: int, order: str) -> Page:
         """Records in the filters (and matching ``q`` if any), newest first or by change."""
-        clauses, args = list(clauses), list(args)
+        tags, rest, rest_args = flt.split(self.provinces, self._years(flt))
+        if not q.empty:
+            total = self._count(rest, rest_args, "fts", "".join([f"({q.fts(LOOSE)})", *(f" AND {t}" for t in tags)]))
+        elif tags and not rest:  # the filters are all tags: count them in the full-text index
+            total = self._count([], [], "fts", " AND ".join(tags))
+        else:
+            clauses, args = flt.where(self.provinces)
+            total = self.db.execute(f"SELECT COUNT(*) FROM records r {'WHERE ' if clauses else ''}"
+                                    f"{' AND '.join(clauses)}", args).fetchone()[0]
+        if total == 0 or offset >= total:
+            return Page(total, [])
+        # Many matches: walk the index of the order and stop after the page (about
+        # (offset + limit) * records / total rows read). Few: let SQLite pick the filter's index and sort.
+        records = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]
+        walk = bool(flt.active()) and not flt.number and (offset + limit) * records < total * total
+        clauses, args = flt.where(self.provinces, correlated=walk)
         if not q.empty:
             clauses.append("r.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
             args.append(q.fts(LOOSE))
         sql_where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        total = self._count_side_table(flt) if q.empty else None
-        if total is None:
-            total = self.db.execute(f"SELECT COUNT(*) FROM records r {sql_where}", args).fetchone()[0]
         by = "r.mtime_ns, r.rowid" if order == "changed" else "r.issued_on DESC, r.rowid DESC"
-        # Many matches: walk the index of the order and stop after the page (about
-        # (offset + limit) * records / total rows read). Few: let SQLite pick the filter's index and sort.
-        records = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]
-        walk = clauses and not flt.number and total and (offset + limit) * records < total * total
         indexed = ("INDEXED BY records_changed" if order == "changed" else "INDEXED BY records_issued") if walk else ""
         rows = self.db.execute(f"SELECT r.rowid FROM records r {indexed} {sql_where} ORDER BY {by} LIMIT ? OFFSET ?",
                                [*args, limit, offset]).fetchall()
@@ -533,16 +576,6 @@ class CatalogIndex:
                 hit.match = MATCH_NAMES[LOOSE]
                 hit.snippet = snippet(texts.get(r) or "", q.units[LOOSE])
         return Page(total, page)
-
-    def _count_side_table(self, flt: Filters) -> int | None:
-        """Counts straight from the targets or citations index when that is the only filter."""
-        active = flt.active()
-        if active == {"target_year"}:
-            return self.db.execute("SELECT COUNT(DISTINCT rec) FROM targets WHERE year = ?", (flt.target_year,)).fetchone()[0]
-        if active == {"cites"}:
-            return self.db.execute("SELECT COUNT(DISTINCT rec) FROM citations WHERE number_key = ?",
-                                   (number_key(flt.cites or ""),)).fetchone()[0]
-        return None
 
     def cited_by(self, number: str, limit: int = 50, offset: int = 0) -> Page:
         """Records that cite (implement, build on...) the document ``number``."""
