@@ -191,3 +191,35 @@ def test_snippet_marks_phrases_and_words_once_over_the_text() -> None:
     many = parse_query(" ".join(f"tu{i}" for i in range(MAX_TERMS - 1)) + " nai").units["loose"]
     assert "«Nai»" in snippet(text, many)
     assert snippet(text, parse_query("khong co").units["loose"]) is None
+
+
+def test_the_vocabulary_reorganisation_is_adapted() -> None:
+    """The vocabulary's functions (successor of a unit that kept its name is itself, predecessors
+    include it) give the search's old -> new and new -> olds."""
+    from types import SimpleNamespace
+
+    from pipeline.serve.regions import VocabularyProvinceMap
+
+    merged = {"Bình Phước": "Đồng Nai", "Đồng Nai": "Đồng Nai", "Hà Nội": "Hà Nội"}
+    spelled = {"brvt": "Bà Rịa - Vũng Tàu"}
+    vocabulary = SimpleNamespace(
+        REORGANISATION_IN_FORCE="2025-07-01",
+        successor=lambda name: merged.get(name),
+        predecessors=lambda name: tuple(sorted(old for old, new in merged.items() if new == merged.get(name))),
+        canonical=lambda name: spelled.get(name.lower(), name))
+    mapping = VocabularyProvinceMap(vocabulary)
+    assert mapping.successor("Bình Phước") == "Đồng Nai" and mapping.successor("Đồng Nai") is None
+    assert mapping.predecessors("Đồng Nai") == ("Bình Phước",) and mapping.predecessors("Bình Phước") == ()
+    assert province_match("Đồng Nai", mapping).keys == ("dong nai", "binh phuoc")
+    assert province_match("Bình Phước", mapping).later_keys == ("dong nai",)
+    assert "ba ria vung tau" in province_match("BRVT", mapping).keys
+
+
+def test_the_vocabulary_reorganisation_when_there() -> None:
+    provinces = pytest.importorskip("pipeline.lang.provinces")
+    from pipeline.serve.regions import default_map
+
+    assert hasattr(provinces, "successor")
+    match = province_match("Đồng Nai", default_map())
+    assert "binh phuoc" in match.keys
+    assert province_match("Bình Phước", default_map()).later_keys == ("dong nai",)

@@ -9,14 +9,17 @@ A plan names the province of its day. Searching by province finds:
   ("Bình Phước" also finds the plans Đồng Nai issued after the merger).
 
 The search needs only two functions, old -> new and new -> olds (:class:`ProvinceMap`). The
-vocabulary of the reorganisation is data of :mod:`pipeline.lang`; :func:`default_map` is where
-the index gets it, and :data:`NO_CHANGES` (no reorganisation known) stands in until it is there.
+reorganisation itself is vocabulary, data of :mod:`pipeline.lang` (``pipeline.lang.provinces``:
+``successor``, ``predecessors``, ``canonical``, ``REORGANISATION_IN_FORCE``); :func:`default_map`
+adapts it (:class:`VocabularyProvinceMap`), and :data:`NO_CHANGES` (no reorganisation known)
+stands in where that module is not there.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Protocol
+from functools import lru_cache
+from typing import Any, Iterable, Mapping, Protocol
 
 from .folding import name_key
 
@@ -58,9 +61,40 @@ class StaticProvinceMap:
 NO_CHANGES = StaticProvinceMap()
 
 
+class VocabularyProvinceMap:
+    """A :class:`ProvinceMap` over the vocabulary's functions, whose ``successor`` of a unit that
+    kept its name is itself and whose ``predecessors`` include it ("Đồng Nai" -> ("Bình Phước",
+    "Đồng Nai")); ``canonical`` turns other spellings ("BR-VT") into the name records carry."""
+
+    def __init__(self, vocabulary: Any) -> None:
+        self.vocabulary = vocabulary
+        self.since = getattr(vocabulary, "REORGANISATION_IN_FORCE", REORGANISED_ON)
+
+    def canonical(self, province: str) -> str:
+        named = getattr(self.vocabulary, "canonical", lambda _: None)(province)
+        return named or province
+
+    def successor(self, province: str) -> str | None:
+        new = self.vocabulary.successor(province)
+        return new if new and name_key(new) != name_key(self.canonical(province)) else None
+
+    def predecessors(self, province: str) -> tuple[str, ...]:
+        if self.successor(province) is not None:  # an old unit: nothing was merged into it
+            return ()
+        own = name_key(self.canonical(province))
+        return tuple(p for p in self.vocabulary.predecessors(province) if name_key(p) != own)
+
+
+@lru_cache(maxsize=1)
 def default_map() -> ProvinceMap:
-    """The reorganisation the index searches with (the vocabulary's, once it provides one)."""
-    return NO_CHANGES
+    """The reorganisation the index searches with: the vocabulary's when it has one."""
+    try:
+        from ..lang import provinces as vocabulary  # type: ignore[attr-defined]
+    except ImportError:
+        return NO_CHANGES
+    if not (callable(getattr(vocabulary, "successor", None)) and callable(getattr(vocabulary, "predecessors", None))):
+        return NO_CHANGES
+    return VocabularyProvinceMap(vocabulary)
 
 
 @dataclass(frozen=True)
@@ -77,6 +111,9 @@ def province_match(province: str, mapping: ProvinceMap) -> ProvinceMatch:
     """The folded province keys a search for ``province`` matches (see the module docstring)."""
     key = name_key(province)
     keys: list[str] = [key]
+    canonical = getattr(mapping, "canonical", None)
+    if canonical is not None:
+        keys.append(name_key(canonical(province)))
     keys += [name_key(p) for p in mapping.predecessors(province)]
     later: Iterable[str] = ()
     new = mapping.successor(province)
