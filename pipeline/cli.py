@@ -169,7 +169,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         sys.stdout.write(csv_text(page, bom=False))
         return 0
     if args.json:
-        print(json.dumps({"total": page.total, "limit": params.limit, "offset": params.offset,
+        print(json.dumps({"total": page.total, "total_exact": page.total_exact, "limit": params.limit, "offset": params.offset,
                           "items": [h.to_dict() for h in page.hits]}, ensure_ascii=False, indent=2))
         return 0
     rows = [[h.number or "-", h.kind or "-", h.issued_on or "-", h.issuer or "-", h.province or "-", h.status,
@@ -179,7 +179,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         if h.snippet:
             print(f"  {h.filename}: {h.snippet}")
     shown = f"{params.offset + 1}-{params.offset + len(page.hits)}" if page.hits else "0"
-    print(f"{shown} of {page.total}")
+    print(f"{shown} of {page.total}" if page.total_exact else f"{shown} of more than {page.total:,}")
     return 0
 
 

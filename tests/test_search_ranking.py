@@ -223,3 +223,14 @@ def test_the_vocabulary_reorganisation_when_there() -> None:
     match = province_match("Đồng Nai", default_map())
     assert "binh phuoc" in match.keys
     assert province_match("Bình Phước", default_map()).later_keys == ("dong nai",)
+
+
+def test_totals_are_exact_up_to_the_limit(make, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.serve.search as search
+
+    index = make(*[record(f"r{i}.txt", f"Kế hoạch số {i}.", kind="Kế hoạch") for i in range(12)])
+    monkeypatch.setattr(search, "TOTAL_LIMIT", 10)
+    for page in (index.search("ke hoach"), index.search("", Filters(kind="Kế hoạch")), index.search("")):
+        assert page.total == 10 and not page.total_exact
+    exact = index.search("ke hoach so 3")
+    assert exact.total_exact and exact.total == 1

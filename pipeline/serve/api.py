@@ -83,7 +83,9 @@ class Health(BaseModel):
 
 
 class HitPage(BaseModel):
-    total: int = Field(description="number of matches in all")
+    total: int = Field(description="number of matches in all, counted exactly up to 10,000 (see `total_exact`)")
+    total_exact: bool = Field(description="false when there are more matches than `total` says (more than "
+                                          "10,000: narrow the search; pages go no deeper)")
     limit: int
     offset: int
     items: list[HitModel]  # type: ignore[valid-type]
@@ -252,8 +254,8 @@ def create_app(out_dir: Path, sync_interval: float = SYNC_INTERVAL, base_url: st
         return f"{base}{path}?{encoded}"
 
     def page_body(path: str, params: dict[str, Any], page: Page, limit: int, offset: int) -> bytes:
-        return _json({"total": page.total, "limit": limit, "offset": offset, "items": [h.to_dict() for h in page.hits],
-                      "next": next_link(path, params, page, limit, offset)})
+        return _json({"total": page.total, "total_exact": page.total_exact, "limit": limit, "offset": offset,
+                      "items": [h.to_dict() for h in page.hits], "next": next_link(path, params, page, limit, offset)})
 
     @app.get("/health", response_model=Health, summary="Liveness and record count",
              dependencies=[Depends(no_query_parameters)])

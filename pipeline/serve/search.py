@@ -49,6 +49,9 @@ INDEX_NAME = "catalog.sqlite"
 INDEX_VERSION = 7
 #: Up to this many matches in a rank group, BM25 orders them; beyond, recency of indexing.
 BM25_LIMIT = 2000
+#: Matches counted exactly; a search with more says so instead of counting them all (the
+#: deepest page a search reaches is about as deep: ``pipeline.serve.params.MAX_OFFSET``).
+TOTAL_LIMIT = 10_000
 #: BM25 weights of the columns head, body, facts, meta, tags (filter tokens do not rank).
 WEIGHTS = (6.0, 1.0, 2.0, 3.0, 0.0)
 #: Issue date ranges spanning at most this many years narrow full-text matches by year tags first.
@@ -280,8 +283,17 @@ class Hit:
 
 @dataclass
 class Page:
+    """A page of hits. ``total`` counts the matches exactly up to :data:`TOTAL_LIMIT`; past it,
+    ``total`` is that limit and ``total_exact`` is false (pages stop there anyway)."""
+
     total: int
     hits: list[Hit] = field(default_factory=list)
+    total_exact: bool = True
+
+    @classmethod
+    def counted(cls, count: int, hits: list[Hit] | None = None) -> "Page":
+        """A page from a count made with :data:`TOTAL_LIMIT` + 1 as its cap."""
+        return cls(min(count, TOTAL_LIMIT), hits or [], count <= TOTAL_LIMIT)
 
 
 def _facts(record: dict[str, Any]) -> str:
@@ -451,7 +463,9 @@ class CatalogIndex:
         """The first and last issue years in the index (when an issue date filter needs them)."""
         if not (flt.issued_from or flt.issued_to):
             return (1900, 2200)
-        low, high = self.db.execute("SELECT MIN(issued_on), MAX(issued_on) FROM records").fetchone()
+        # two statements: SQLite reads one end of the index for a lone MIN or MAX, not for both
+        low = self.db.execute("SELECT MIN(issued_on) FROM records").fetchone()[0]
+        high = self.db.execute("SELECT MAX(issued_on) FROM records").fetchone()[0]
         return (int(low[:4]), int(high[:4])) if low and high else (1900, 1899)
 
     def _hits(self, rowids: list[int]) -> dict[int, Hit]:
@@ -511,15 +525,14 @@ class CatalogIndex:
             hit.snippet = snippet(texts.get(rec) or "", q.units[level], exact) or \
                 snippet(hit.entry.get("title") or "", q.units[level], exact)
             out.append(hit)
-        return Page(total, out)
+        return Page.counted(total, out)
 
     def _count(self, clauses: list[str], args: list[Any], table: str, expr: str) -> int:
-        """How many records match ``expr`` (the filter tags in it) and the SQL conditions left."""
-        if not clauses:
-            return self.db.execute(f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH ?", [expr]).fetchone()[0]
-        return self.db.execute(f"SELECT COUNT(*) FROM {table} CROSS JOIN records r ON r.rowid = {table}.rowid "
-                               f"WHERE {table} MATCH ?{''.join(f' AND {c}' for c in clauses)}",
-                               [expr, *args]).fetchone()[0]
+        """How many records match ``expr`` (the filter tags in it) and the SQL conditions left,
+        counted up to :data:`TOTAL_LIMIT` + 1."""
+        join, where = self._from(clauses, table)
+        return self.db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table}{join} WHERE {table} MATCH ?{where} LIMIT ?)",
+                               [expr, *args, TOTAL_LIMIT + 1]).fetchone()[0]
 
     def _from(self, clauses: list[str], table: str) -> tuple[str, str]:
         join = f" CROSS JOIN records r ON r.rowid = {table}.rowid" if clauses else ""
@@ -550,10 +563,10 @@ class CatalogIndex:
             total = self._count([], [], "fts", " AND ".join(tags))
         else:
             clauses, args = flt.where(self.provinces)
-            total = self.db.execute(f"SELECT COUNT(*) FROM records r {'WHERE ' if clauses else ''}"
-                                    f"{' AND '.join(clauses)}", args).fetchone()[0]
+            total = self.db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM records r {'WHERE ' if clauses else ''}"
+                                    f"{' AND '.join(clauses)} LIMIT ?)", [*args, TOTAL_LIMIT + 1]).fetchone()[0]
         if total == 0 or offset >= total:
-            return Page(total, [])
+            return Page.counted(total)
         # Many matches: walk the index of the order and stop after the page (about
         # (offset + limit) * records / total rows read). Few: let SQLite pick the filter's index and sort.
         records = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]
@@ -575,7 +588,7 @@ class CatalogIndex:
             for (r,), hit in zip(rows, page):
                 hit.match = MATCH_NAMES[LOOSE]
                 hit.snippet = snippet(texts.get(r) or "", q.units[LOOSE])
-        return Page(total, page)
+        return Page.counted(total, page)
 
     def cited_by(self, number: str, limit: int = 50, offset: int = 0) -> Page:
         """Records that cite (implement, build on...) the document ``number``."""
