@@ -57,8 +57,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(out: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--out", str(out), "--port", str(port)],
+def start_server(out: Path, port: int, workers: int = 1) -> subprocess.Popen:
+    extra = ["--workers", str(workers)] if workers > 1 else []
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--out", str(out), "--port", str(port), *extra],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -105,6 +106,7 @@ def main() -> int:
     ap.add_argument("--long-words", type=int, default=5000, help="words of the long-query probe")
     ap.add_argument("--out", type=Path, help="reuse (or build once into) this output folder")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--workers", type=int, default=1, help="serve --workers")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -115,7 +117,7 @@ def main() -> int:
             print(f"catalog of {args.records} records built in {time.perf_counter() - t:.1f} s")
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        proc = start_server(out, port)
+        proc = start_server(out, port, args.workers)
         try:
             with httpx.Client(base_url=base, timeout=300) as client:
                 ids = [h["record_id"] for h in client.get("/records", params={"limit": 100}).json()["items"]]
@@ -142,7 +144,7 @@ def main() -> int:
                 wall = time.perf_counter() - t0
                 lat = [t for _, t, _ in timings]
                 errors = sum(1 for _, _, s in timings if s >= 500)
-                print(f"{args.clients} concurrent clients, {len(timings)} requests in {wall:.1f} s: "
+                print(f"{args.clients} concurrent clients, {args.workers} server worker(s), {len(timings)} requests in {wall:.1f} s: "
                       f"{len(timings) / wall:.1f} requests/s, median {statistics.median(lat) * 1000:.0f} ms, "
                       f"p95 {p95(lat) * 1000:.0f} ms, {errors} server errors")
                 print(f"{'kind':16s} {'count':>6s} {'median ms':>10s} {'p95 ms':>8s}")

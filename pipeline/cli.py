@@ -198,7 +198,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         return 2
     from .serve.api import serve
 
-    serve(args.out, args.host, args.port, args.base_url)
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    serve(args.out, args.host, args.port, args.base_url, args.workers)
     return 0
 
 
@@ -406,6 +409,8 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=8787, help="port (default 8787)")
     sv.add_argument("--base-url", help="the API's public address, that 'next' links start with "
                     "(default http://HOST:PORT; set it when a proxy serves the API)")
+    sv.add_argument("--workers", type=int, default=1, help="worker processes (default 1; each reads the index "
+                    "through its own connections)")
     sv.set_defaults(func=_cmd_serve)
 
     _add_review_parser(sub)

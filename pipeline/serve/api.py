@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -48,6 +49,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, create_model
 
+from ..publish.catalog import published_by_pipeline
 from ..record.schema import CATALOG_ENTRY_SCHEMA, RECORD_SCHEMA, SCHEMA_VERSION, problems
 from ..review.corrections import RecordFiles, expected_published
 from .export import CSV_COLUMNS, csv_text
@@ -302,13 +304,16 @@ def create_app(out_dir: Path, sync_interval: float = SYNC_INTERVAL, base_url: st
             record = json.loads(data.decode("utf-8"))
         except (OSError, ValueError):  # removed, being replaced, or a reviewer's half-typed edit
             data, record = b"", None
-        if record is None or not isinstance(record, dict) or problems(record):
+        published = record is not None and published_by_pipeline(out_dir, path.name, data)
+        if not published and (record is None or not isinstance(record, dict) or problems(record)):
             # a reviewer's edit that is not valid yet is never served: serve the last published version
             name = Path(hit.record_path).name.removesuffix(".json")
             record = expected_published(RecordFiles(out_dir, name))
             data = _json(record) if record is not None else b""
         if record is None:
             raise HTTPException(404, f"record {record_id} is not available")
+        if record.get("record_id") != hit.record_id:  # the file holds a newer version since the last sync
+            raise HTTPException(404, f"record {record_id} was replaced by a newer version of {hit.filename}")
         return _etagged(request, data, JSON)
 
     @app.get("/records/{record_id}/cites", response_model=Cites, responses={**NOT_FOUND, **CACHED},
@@ -360,12 +365,28 @@ def _add_docs(app: FastAPI) -> None:
                               redoc_favicon_url=f"{root}/docs-assets/favicon.png", with_google_fonts=False)
 
 
-def serve(out_dir: Path, host: str = "127.0.0.1", port: int = 8787, base_url: str | None = None) -> None:
+#: Environment of the worker processes of ``serve --workers N`` (uvicorn imports the app in each).
+_ENV_OUT, _ENV_BASE = "VNPLAN_SERVE_OUT", "VNPLAN_SERVE_BASE_URL"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of :func:`serve` with several workers."""
+    return create_app(Path(os.environ[_ENV_OUT]), base_url=os.environ.get(_ENV_BASE) or None)
+
+
+def serve(out_dir: Path, host: str = "127.0.0.1", port: int = 8787, base_url: str | None = None,
+          workers: int = 1) -> None:
     """Run the API with uvicorn until interrupted (localhost only unless ``host`` says otherwise);
-    ``next`` links start with ``base_url``, by default the address bound."""
+    ``next`` links start with ``base_url``, by default the address bound. ``workers`` > 1 runs
+    that many processes (each with its own read connections and background sync)."""
     import uvicorn
 
     if base_url is None:
         shown = f"[{host}]" if ":" in host else host
         base_url = f"http://{shown}:{port}"
+    if workers > 1:
+        open_index(out_dir).close()  # build or bring the index up to date once, before the workers start
+        os.environ[_ENV_OUT], os.environ[_ENV_BASE] = str(out_dir.resolve()), base_url
+        uvicorn.run("pipeline.serve.api:app_from_environment", factory=True, host=host, port=port, workers=workers)
+        return
     uvicorn.run(create_app(out_dir, base_url=base_url), host=host, port=port)

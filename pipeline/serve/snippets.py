@@ -1,10 +1,13 @@
 """Snippets: a piece of the original text around the best match, the matches marked «like this».
 
-The text is searched in the form the record matched in (folded, or exact when the query's
-diacritics matched), with one regular expression for all the query's phrases and words, in
-one pass: the cost is linear in the text whatever the query (whose size is bounded anyway,
-:data:`pipeline.serve.query.MAX_TERMS`). The window is placed around the first occurrence of
-the longest phrase found; every match inside it is marked, a phrase as one mark.
+The original text is searched as the record matched (diacritics ignored, or as typed when the
+query's diacritics matched) with one regular expression for all the query's phrases and words,
+in one pass: the cost is linear in the text whatever the query (whose size is bounded anyway,
+:data:`pipeline.serve.query.MAX_TERMS`), and the text is never folded: each letter of a folded
+token becomes the class of every letter that folds to it ("a" -> ``[aAàÀáÁ...]``), each letter
+of an exact one its two cases, a final "òa"/"ủy" also "oà"/"uỷ". The window is placed around the
+longest phrase found, then where most of the query's words are; every match inside it is
+marked, a phrase (or adjacent words) as one mark.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .folding import exact_form, fold
+from collections import defaultdict
+
+from .folding import _fold_table, _lower_table
 from .query import Unit
 
 SNIPPET_CHARS = 160
 #: Matches looked at to place the window (the first ones in the text).
-MAX_MATCHES = 2000
+MAX_MATCHES = 400
 
 
 def _anchor(found: list[tuple[int, int, int]], keys: tuple[tuple[tuple[str, ...], bool], ...],
@@ -37,16 +42,60 @@ def _anchor(found: list[tuple[int, int, int]], keys: tuple[tuple[tuple[str, ...]
     return best[0], best[1]
 
 
-def _unit_pattern(tokens: tuple[str, ...], prefix: bool) -> str:
-    body = r"[\W_]+".join(map(re.escape, tokens))
-    return rf"(?<![^\W_]){body}" + (r"[^\W_]*" if prefix else r"(?![^\W_])")
+@lru_cache(maxsize=1)
+def _folded_classes() -> dict[str, str]:
+    """Folded character -> a regex class of every character that folds to it."""
+    members: dict[str, set[str]] = defaultdict(set)
+    for cp, folded in _fold_table().items():
+        members[folded].add(chr(cp))
+    return {f: "[" + re.escape("".join(sorted({f, *chars}))) + "]" for f, chars in members.items()}
+
+
+def _case_class(c: str) -> str:
+    upper = c.upper()
+    if len(upper) == 1 and upper != c and _lower_table().get(ord(upper)) == c:
+        return "[" + re.escape(c + upper) + "]"
+    return re.escape(c)
+
+
+_RETONE = {"ò": "oà", "ó": "oá", "ỏ": "oả", "õ": "oã", "ọ": "oạ", "ù": "uỳ", "ú": "uý", "ủ": "uỷ", "ũ": "uỹ", "ụ": "uỵ"}
+_BASE = {"à": "a", "á": "a", "ả": "a", "ã": "a", "ạ": "a", "è": "e", "é": "e", "ẻ": "e", "ẽ": "e", "ẹ": "e"}
+
+
+def _token_pattern(token: str, exact: bool) -> str:
+    if not exact:
+        classes = _folded_classes()
+        return "".join(classes.get(c, re.escape(c)) for c in token)
+    spelled = "".join(_case_class(c) for c in token)
+    # "hòa", "thủy" (current tone placement, as the query is normalised) are also written "hoà", "thuỷ"
+    if len(token) >= 2 and token[-2] in _RETONE and (token[-1] in "ae" if token[-2] in "òóỏõọ" else token[-1] == "y") \
+            and not (token[-2] in "ùúủũụ" and token[-3:-2] == "q"):
+        toned = _RETONE[token[-2]]
+        moved = token[:-2] + toned[0] + (toned[1] if token[-1] == "y" else
+                                         "àáảãạ"["òóỏõọ".index(token[-2])] if token[-1] == "a" else
+                                         "èéẻẽẹ"["òóỏõọ".index(token[-2])])
+        spelled = f"(?:{spelled}|{''.join(_case_class(c) for c in moved)})"
+    return spelled
+
+
+def _unit_pattern(tokens: tuple[str, ...], prefix: bool, exact: bool) -> str:
+    body = r"[\W_]+".join(_token_pattern(t, exact) for t in tokens)
+    # The word boundary before the unit is checked after its first character (a lookbehind of two
+    # characters), so that the pattern starts with a character class and the regex engine can
+    # skip ahead to the positions where that class matches.
+    first = re.match(r"\[(?:\\.|[^\]])*\]|\\.|[^\\(]", body)
+    if first is not None and not body.startswith("(?:"):
+        body = f"{first.group(0)}(?<![^\\W_].){body[first.end():]}"
+    else:
+        body = rf"(?<![^\W_]){body}"
+    return body + (r"[^\W_]*" if prefix else r"(?![^\W_])")
 
 
 @lru_cache(maxsize=256)
-def _pattern(units: tuple[tuple[tuple[str, ...], bool], ...]) -> re.Pattern[str]:
+def _pattern(units: tuple[tuple[tuple[str, ...], bool], ...], exact: bool) -> re.Pattern[str]:
     # longest first, so that at one position the phrase wins over its first word
     ordered = sorted(range(len(units)), key=lambda i: -len(units[i][0]))
-    return re.compile("|".join(f"(?P<u{i}>{_unit_pattern(*units[i])})" for i in ordered))
+    return re.compile("|".join(f"(?P<u{i}>{_unit_pattern(*units[i], exact)})" for i in ordered))
 
 
 def snippet(text: str, units: list[Unit] | str, exact: bool = False, width: int = SNIPPET_CHARS) -> str | None:
@@ -60,8 +109,8 @@ def snippet(text: str, units: list[Unit] | str, exact: bool = False, width: int 
     keys = tuple(((u.exact if exact else u.folded), u.prefix) for u in units if (u.exact if exact else u.folded))
     if not keys or not text:
         return None
-    form = exact_form(text) if exact else fold(text)
-    pattern = _pattern(keys)
+    form = text  # offsets of the matches are offsets of the text
+    pattern = _pattern(keys, exact)
     found: list[tuple[int, int, int]] = []  # (start, end, unit), in text order
     for m in pattern.finditer(form):
         found.append((m.start(), m.end(), int(m.lastgroup[1:])))  # type: ignore[index]
