@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -133,11 +134,12 @@ def test_changed_since_and_order_for_incremental_sync(api: httpx.Client, out: Pa
     path = out / "records" / "101_kh-skhcn-dongnai-htx.txt.json"
     later = os.stat(path).st_mtime_ns + 60_000_000_000
     os.utime(path, ns=(later, later))
-    newer = {h["filename"] for h in api.get("/records", params={"changed_since": latest}).json()["items"]}
-    deadline = 50
-    while "101_kh-skhcn-dongnai-htx.txt" not in newer and deadline:  # the background sync picks it up
-        deadline -= 1
+    deadline = time.monotonic() + 20
+    while True:  # the background sync picks the change up
         newer = {h["filename"] for h in api.get("/records", params={"changed_since": latest}).json()["items"]}
+        if "101_kh-skhcn-dongnai-htx.txt" in newer or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert "101_kh-skhcn-dongnai-htx.txt" in newer
 
 
