@@ -162,7 +162,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     if args.cited_by:
         page = index.cited_by(args.cited_by, params.limit, params.offset)
     else:
-        page = index.search(params.q, params.filters(), params.limit, params.offset, params.order)
+        page = index.search(params.q, params.filters(), params.limit, params.offset, params.order, not args.csv)
     if args.csv:
         from .serve.export import csv_text
 

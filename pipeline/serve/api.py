@@ -264,8 +264,8 @@ def create_app(out_dir: Path, sync_interval: float = SYNC_INTERVAL, base_url: st
     def health() -> Health:
         return Health(status="ok", records=index().count())
 
-    def run_search(params: SearchParams) -> Page:
-        return index().search(params.q, params.filters(), params.limit, params.offset, params.order)
+    def run_search(params: SearchParams, snippets: bool = True) -> Page:
+        return index().search(params.q, params.filters(), params.limit, params.offset, params.order, snippets)
 
     @app.get("/records", response_model=HitPage, responses=CACHED, summary="Search the catalog",
              description="Full-text search (case and diacritics optional: `hop tac xa` finds `hợp tác xã`) "
@@ -286,7 +286,7 @@ def create_app(out_dir: Path, sync_interval: float = SYNC_INTERVAL, base_url: st
                     "same way. `needs_review` lists `field: reason` pairs separated by `; `. A cell that a "
                     "spreadsheet would read as a formula starts with `'`.")
     def export_records(request: Request, params: Annotated[ExportParams, Query()]) -> Response:
-        page = run_search(params)
+        page = run_search(params, snippets=False)
         return _etagged(request, csv_text(page).encode("utf-8"), "text/csv; charset=utf-8",
                         {"Content-Disposition": 'attachment; filename="records.csv"'})
 

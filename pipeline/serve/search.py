@@ -477,18 +477,20 @@ class CatalogIndex:
         return {rec: Hit(json.loads(entry), changed_at(mtime)) for rec, entry, mtime in rows}
 
     def search(self, query: str | Query = "", filters: Filters | None = None, limit: int = 20, offset: int = 0,
-               order: str | None = None) -> Page:
+               order: str | None = None, snippets: bool = True) -> Page:
         """Full-text search (if ``query``) within the filters, ranked as the module docstring says;
-        ``order`` "newest" (issue date) or "changed" (oldest change first) instead of relevance."""
+        ``order`` "newest" (issue date) or "changed" (oldest change first) instead of relevance;
+        ``snippets`` false leaves them out (an export does not show them)."""
         with self.snapshot():
-            return self._search(query, filters, limit, offset, order)
+            page = self._search(query, filters, limit, offset, order, snippets)
+        return page
 
     def _search(self, query: str | Query, filters: Filters | None, limit: int, offset: int,
-                order: str | None) -> Page:
+                order: str | None, snippets: bool = True) -> Page:
         q = parse_query(query) if isinstance(query, str) else query
         flt = filters or Filters()
         if q.empty or order in ("newest", "changed"):
-            return self._listing(q, flt, limit, offset, order or "newest")
+            return self._listing(q, flt, limit, offset, order or "newest", snippets)
         tags, clauses, args = flt.split(self.provinces, self._years(flt))
         narrow = "".join(f" AND {t}" for t in tags)
         loose = f"({q.fts(LOOSE)}){narrow}"
@@ -517,13 +519,14 @@ class CatalogIndex:
         page = ranked[offset:window]
         hits = self._hits([rec for rec, _, _ in page])
         texts = dict(self.db.execute(f"SELECT rec, body FROM sources WHERE rec IN ({','.join('?' * len(page))})",
-                                     [rec for rec, _, _ in page])) if page else {}
+                                     [rec for rec, _, _ in page])) if page and snippets else {}
         out = []
         for rec, level, exact in page:
             hit = hits[rec]
             hit.exact, hit.match = exact, MATCH_NAMES[level]
-            hit.snippet = snippet(texts.get(rec) or "", q.units[level], exact) or \
-                snippet(hit.entry.get("title") or "", q.units[level], exact)
+            if snippets:
+                hit.snippet = snippet(texts.get(rec) or "", q.units[level], exact) or \
+                    snippet(hit.entry.get("title") or "", q.units[level], exact)
             out.append(hit)
         return Page.counted(total, out)
 
@@ -554,7 +557,7 @@ class CatalogIndex:
         sql = f"SELECT {table}.rowid FROM {table}{join} WHERE {table} MATCH ?{where} ORDER BY {table}.rowid DESC LIMIT ?"
         return [r for (r,) in self.db.execute(sql, [expr, *args, n])]
 
-    def _listing(self, q: Query, flt: Filters, limit: int, offset: int, order: str) -> Page:
+    def _listing(self, q: Query, flt: Filters, limit: int, offset: int, order: str, snippets: bool = True) -> Page:
         """Records in the filters (and matching ``q`` if any), newest first or by change."""
         tags, rest, rest_args = flt.split(self.provinces, self._years(flt))
         if not q.empty:
@@ -584,10 +587,11 @@ class CatalogIndex:
         page = [hits[r] for (r,) in rows]
         if not q.empty:
             texts = dict(self.db.execute(f"SELECT rec, body FROM sources WHERE rec IN ({','.join('?' * len(rows))})",
-                                         [r for (r,) in rows])) if rows else {}
+                                         [r for (r,) in rows])) if rows and snippets else {}
             for (r,), hit in zip(rows, page):
                 hit.match = MATCH_NAMES[LOOSE]
-                hit.snippet = snippet(texts.get(r) or "", q.units[LOOSE])
+                if snippets:
+                    hit.snippet = snippet(texts.get(r) or "", q.units[LOOSE])
         return Page.counted(total, page)
 
     def cited_by(self, number: str, limit: int = 50, offset: int = 0) -> Page:
