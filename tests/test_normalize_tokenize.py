@@ -28,7 +28,7 @@ def test_whitespace_and_invisibles() -> None:
 
 def test_pages_and_offsets() -> None:
     doc = build_document(RawDocument(["Trang một", "Trang hai\n", "Trang ba"], "application/pdf"), SOURCE)
-    assert doc.text == "Trang một\n\nTrang hai\n\nTrang ba"
+    assert doc.text == "Trang một\nTrang hai\nTrang ba"
     for page, word in ((1, "một"), (2, "hai"), (3, "ba")):
         i = doc.text.index(word)
         assert doc.page_at(i) == page

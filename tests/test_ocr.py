@@ -174,7 +174,7 @@ def test_tsv_text_reading_order() -> None:
         f"5\t1\t{b}\t{p}\t{ln}\t1\t0\t0\t1\t1\t{c}\t{w}" for b, p, ln, _, w, c in rows
     ])
     text, confidence = ocr.tsv_text(tsv)
-    assert text == "Căn cứ\nLuật\nsố\n\nĐiều"
+    assert text == "Căn cứ\nLuật\nsố\nĐiều"
     assert confidence == pytest.approx(70)
 
 

@@ -59,12 +59,26 @@ def page_texts(data: bytes, path: str) -> list[reader.PageText]:
     return list(reader._page_texts(data, "x.pdf", 1000, EncodingReport(), path))
 
 
+def assert_same_pages(fast: list[reader.PageText], plumber: list[reader.PageText], case: str = "") -> None:
+    """The same page texts and lines; line boxes within half a point (pdfium and pdfminer place
+    the glyphs of the standard 14 fonts, which carry no metrics in the file, a little apart)."""
+    assert [replace(p, lines=None) for p in fast] == [replace(p, lines=None) for p in plumber], case
+    for a, b in zip(fast, plumber):
+        assert (a.lines is None) == (b.lines is None), case
+        for x, y in zip(a.lines or [], b.lines or []):
+            assert (x.text, x.kind, x.bold) == (y.text, y.kind, y.bold), case
+            assert x.bbox is not None and y.bbox is not None, case
+            assert max(abs(u - v) for u, v in zip(x.bbox, y.bbox)) <= 0.5, case
+        assert len(a.lines or []) == len(b.lines or []), case
+
+
 def read_fast(data: bytes, index: int = 0) -> str | None:
     """What the pdfium path makes of one page (None: the page goes to pdfplumber)."""
     doc = pypdfium2.PdfDocument(data)
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            return reader._pdfium_page_text(doc, index, pdf.pages[index])
+            read = reader._pdfium_page_text(doc, index, pdf.pages[index])
+            return read[0] if read is not None else None
     finally:
         doc.close()
 
@@ -139,7 +153,7 @@ def test_ruled_table_page_is_the_same(tmp_path: Path) -> None:
 ])
 def test_hand_written_pdfs_read_the_same(case: str, content: bytes, font: bytes, fast: bool | None) -> None:
     data = raw_pdf(content, font)
-    assert page_texts(data, "pdfium") == page_texts(data, "pdfplumber"), case
+    assert_same_pages(page_texts(data, "pdfium"), page_texts(data, "pdfplumber"), case)
     if fast is not None:
         assert (read_fast(data) is not None) == fast, case
 

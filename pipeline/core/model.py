@@ -97,6 +97,47 @@ CELL_SEPARATOR = " | "
 
 
 @dataclass
+class Line:
+    """One line a reader saw, before layout: its text and, where the format has them, its box
+    and type style.
+
+    ``bbox`` is ``(x0, top, x1, bottom)`` in page coordinates (PDF points, origin top left).
+    A PDF or OCR reader splits a printed line at wide gaps, so the two columns of an official
+    header come as separate lines side by side. ``kind`` says what the reader already knows:
+    ``None`` for a printed line that may be part of a wrapped paragraph, ``"paragraph"`` for a
+    whole paragraph that must not be joined with the next (a Word paragraph), ``"table_row"`` for
+    a table row laid out as cells joined by :data:`CELL_SEPARATOR`, ``"header"`` for a line of
+    the official header block read from a Word header table (``column`` 0 left, 1 right).
+    """
+
+    text: str
+    bbox: tuple[float, float, float, float] | None = None
+    size: float | None = None
+    bold: bool | None = None
+    kind: str | None = None
+    column: int | None = None
+    #: Width of the line's first word, in the units of ``bbox`` (whether it would have fitted at
+    #: the end of the line before is how a soft line break is told from a hard one).
+    lead: float | None = None
+
+    @property
+    def x0(self) -> float:
+        return self.bbox[0] if self.bbox else 0.0
+
+    @property
+    def top(self) -> float:
+        return self.bbox[1] if self.bbox else 0.0
+
+    @property
+    def x1(self) -> float:
+        return self.bbox[2] if self.bbox else 0.0
+
+    @property
+    def bottom(self) -> float:
+        return self.bbox[3] if self.bbox else 0.0
+
+
+@dataclass
 class RawDocument:
     """A reader's output: raw page texts (one entry per page; one entry for page-less formats).
 
@@ -111,6 +152,17 @@ class RawDocument:
     paged: bool = True
     warnings: list[str] = field(default_factory=list)
     ingest: dict[str, Any] = field(default_factory=dict)
+    #: Per page, the lines the reader saw (with geometry for PDF and OCR), when the reader gives
+    #: them; the layout stage builds blocks from them. Without them each page's text is split at
+    #: its line breaks.
+    lines: list[list[Line]] | None = None
+    #: Page sizes in page coordinates, for formats with pages.
+    page_sizes: list[PageSize] | None = None
+
+    @classmethod
+    def from_lines(cls, lines: list[list[Line]], media_type: str, **kwargs: Any) -> RawDocument:
+        """A document whose page texts are its lines joined by newlines."""
+        return cls(["\n".join(line.text for line in page) for page in lines], media_type, lines=lines, **kwargs)
 
 
 @dataclass

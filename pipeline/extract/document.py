@@ -16,6 +16,8 @@ import re
 from bisect import bisect_right
 
 from ..core.model import Document
+from ..ingest.layout import is_upper
+from ..ingest.layout import vocabulary as layout_vocabulary
 from ..lang import vocabulary
 from . import doc_citations, mentions, register
 from .citations import kind_for_number
@@ -119,6 +121,10 @@ def _title_after(doc: Document, pos: int) -> Field | None:
         line = text[cursor:end]
         if not line.strip() or re.match(r"(Căn cứ|Thực hiện|Trên cơ sở|Nhằm|I\.|1\.)", line.strip()):
             break
+        if layout_vocabulary().rule.fullmatch(line.strip()):
+            break  # the short rule printed under a title
+        if lines and is_upper(line) != is_upper(lines[0]):
+            break  # capitals after a title in small letters: the enacting body ("CHỦ TỊCH ỦY BAN ...")
         if start is None:
             start = cursor
         lines.append(line)

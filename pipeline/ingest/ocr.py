@@ -35,8 +35,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ..core.model import Line
 from ..errors import OcrFailed
 from ..lang.syllables import Quality, text_quality
+from .layout import COLUMN_GAP
 
 TESSERACT = "tesseract"
 # Measured on the 52 scanned pages in realdocs (most scanned at 200 dpi, a few at 300): 200 dpi
@@ -66,6 +68,9 @@ SCAN_IMAGE_RATIO = 0.5
 SCAN_MIN_LAYER_CHARS = 200
 
 _TSV_FIELDS = 12
+#: Height of the tallest word box of an OCR'd line (diacritics above, descenders below) over the type size.
+OCR_LINE_HEIGHT_RATIO = 1.25
+SAME_SIZE_SHARE = 1 / 3
 _OSD_ROTATE = re.compile(r"^Rotate:\s*(\d+)", re.MULTILINE)
 _OSD_CONFIDENCE = re.compile(r"^Orientation confidence:\s*([\d.]+)", re.MULTILINE)
 _ALNUM = re.compile(r"[^\W_]")
@@ -155,6 +160,8 @@ class OcrPage:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # set when Tesseract failed on this page (text is then empty)
+    #: The page's printed lines, boxes in page points (none when the image was turned before reading).
+    lines: list[Line] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Compact, JSON-ready summary (no text)."""
@@ -177,6 +184,7 @@ class _Reading:
     confidence: float
     quality: Quality
     rotation: int = 0
+    lines: list[Line] = field(default_factory=list)
 
     @property
     def weak(self) -> bool:
@@ -189,15 +197,16 @@ class _Reading:
         return (self.quality.score, self.confidence)
 
 
-def tsv_text(tsv: str) -> tuple[str, float]:
-    """Page text and mean word confidence from Tesseract's TSV output.
+def tsv_lines(tsv: str, scale: float = 1.0) -> tuple[list[Line], float]:
+    """Printed lines (with boxes) and mean word confidence from Tesseract's TSV output.
 
-    Words are joined by spaces and lines by newlines in Tesseract's block/paragraph/line
-    order; blocks are separated by a blank line.
+    Lines come in Tesseract's block/paragraph/line order, each with the box of its words times
+    ``scale`` (pixels to points: 72 / dpi) and a type size estimated from the line height. A line
+    is cut into segments where two words are more than
+    :data:`pipeline.ingest.layout.COLUMN_GAP` times the type size apart, as the PDF reader does.
     """
-    blocks: list[list[str]] = []
-    current: list[str] = []
-    last_block = last_line = None
+    grouped: list[list[tuple[str, tuple[float, float, float, float]]]] = []
+    last_line = None
     confidences: list[float] = []
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
@@ -212,21 +221,44 @@ def tsv_text(tsv: str) -> tuple[str, float]:
             conf = -1.0
         if conf >= 0:
             confidences.append(conf)
-        block, line = cols[2], (cols[2], cols[3], cols[4])
-        if block != last_block:
-            if current:
-                blocks.append(current)
-            current = [word]
-        elif line != last_line:
-            current.append(word)
-        else:
-            current[-1] += " " + word
-        last_block, last_line = block, line
-    if current:
-        blocks.append(current)
-    text = "\n\n".join("\n".join(lines) for lines in blocks)
+        try:
+            left, top, width, height = (float(v) * scale for v in cols[6:10])
+        except ValueError:
+            left = top = width = height = 0.0
+        key = (cols[2], cols[3], cols[4])
+        if key != last_line:
+            grouped.append([])
+            last_line = key
+        grouped[-1].append((word, (left, top, left + width, top + height)))
+    # The type size of an OCR'd line is judged from its tallest word, which depends on the words
+    # (capitals, marks, descenders): lines within a third of the page's usual size get that size.
+    raw = [max(1.0, max(box[3] - box[1] for _, box in words) / OCR_LINE_HEIGHT_RATIO) for words in grouped]
+    usual = sorted(raw)[len(raw) // 2] if raw else 0.0
+    lines: list[Line] = []
+    for words, estimate in zip(grouped, raw):
+        size = usual if abs(estimate - usual) < SAME_SIZE_SHARE * usual else estimate
+        segment = [words[0]]
+        for prev, word in zip(words, words[1:]):
+            if word[1][0] - prev[1][2] > COLUMN_GAP * size:
+                lines.append(_ocr_line(segment, size))
+                segment = []
+            segment.append(word)
+        lines.append(_ocr_line(segment, size))
     confidence = sum(confidences) / len(confidences) if confidences else 0.0
-    return text, confidence
+    return lines, confidence
+
+
+def _ocr_line(words: list[tuple[str, tuple[float, float, float, float]]], size: float) -> Line:
+    boxes = [box for _, box in words]
+    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return Line(" ".join(word for word, _ in words), bbox, round(size, 1), lead=boxes[0][2] - boxes[0][0])
+
+
+def tsv_text(tsv: str) -> tuple[str, float]:
+    """Page text and mean word confidence from Tesseract's TSV output: the lines of
+    :func:`tsv_lines`, one per line."""
+    lines, confidence = tsv_lines(tsv)
+    return "\n".join(line.text for line in lines), confidence
 
 
 def _run_tesseract(args: list[str], image: bytes, timeout: float) -> str:
@@ -253,8 +285,11 @@ def _png(image: Any, dpi: int) -> bytes:
 def _recognise(image: Any, lang: str, dpi: int, timeout: float, rotation: int = 0) -> _Reading:
     """OCR one page image (PIL) as a block of text (``--psm 3``)."""
     tsv = _run_tesseract(["-l", lang, "--psm", "3", "--dpi", str(dpi), "tsv"], _png(image, dpi), timeout)
-    text, confidence = tsv_text(tsv)
-    return _Reading(text, confidence, text_quality(text), rotation)
+    lines, confidence = tsv_lines(tsv, 72 / dpi)
+    if rotation:  # boxes of the turned image are not the page's: keep the lines, not their boxes
+        lines = [Line(line.text) for line in lines]
+    text = "\n".join(line.text for line in lines)
+    return _Reading(text, confidence, text_quality(text), rotation, lines)
 
 
 def detect_rotation(image: Any, dpi: int, timeout: float) -> tuple[int, float]:
@@ -351,7 +386,7 @@ def _ocr_one(pdf: Any, number: int, lang: str, dpi: int, timeout: float) -> OcrP
         notes.append(f"large page rendered at {used_dpi} dpi")
     warnings = [f"page {number}: {note}" for note in notes + quality_warnings(reading.quality)]
     return OcrPage(number, reading.text, reading.confidence, reading.quality, reading.rotation,
-                   time.monotonic() - start, warnings)
+                   time.monotonic() - start, warnings, lines=reading.lines)
 
 
 def default_workers() -> int:

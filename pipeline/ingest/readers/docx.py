@@ -40,9 +40,10 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.parser import parse_xml
 from lxml.etree import XMLSyntaxError, _Element
 
-from ...core.model import CELL_SEPARATOR, RawDocument
+from ...core.model import CELL_SEPARATOR, Line, RawDocument
 from ...errors import EmptyDocument, ReaderError
 from .. import legacy
+from ..layout import looks_like_header
 from ..limits import DEFAULT_LIMITS, Limits
 from .text import check_unicode_vietnamese
 
@@ -52,6 +53,9 @@ MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.doc
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_RATIO = 200
 RATIO_MIN_SIZE = 10 * 1024 * 1024  # the ratio check applies to members larger than this
+#: A table among the first lines of the body may be the official header laid out as a table.
+HEADER_TABLE_WITHIN = 3
+MAX_HEADER_TABLE_CHARS = 1200
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -213,16 +217,30 @@ class _Reader:
         self.fonts = fonts
         self.report = legacy.EncodingReport()
         self.fields: list[list] = []  # open complex fields: [instruction, in_result]
+        self.lines_seen = 0  # non-empty lines read from the body so far (the header table comes first)
+        self.header_done = False
 
     # -- blocks
 
-    def blocks(self, container: _Element) -> Iterator[str]:
+    def body(self, body: _Element) -> Iterator[Line]:
+        """The lines of the document body; a header table at its start gives header lines."""
+        for line in self.blocks(body, top=True):
+            if line.text.strip():
+                self.lines_seen += 1
+            yield line
+
+    def blocks(self, container: _Element, top: bool = False) -> Iterator[Line]:
         """Lines of the paragraphs and tables directly inside ``container``, in order."""
         for child in container.iterchildren():
             tag = child.tag
             if tag == _P:
                 yield from self.paragraph(child)
+            elif tag == _TBL and top and not self.header_done and self.lines_seen <= HEADER_TABLE_WITHIN:
+                self.header_done = True
+                header = self.header_table(child)
+                yield from header if header is not None else self.table(child)
             elif tag == _TBL:
+                self.header_done = self.header_done or top
                 yield from self.table(child)
             elif tag == _SDT:
                 for content in child.iterchildren(_SDT_CONTENT):
@@ -234,26 +252,49 @@ class _Reader:
                 if branch is not None:
                     yield from self.blocks(branch)
 
-    def table(self, table: _Element) -> Iterator[str]:
+    def _cells(self, row: _Element) -> Iterator[list[Line]]:
+        """The lines of each cell of a table row; merged cells once (at their first part)."""
+        for cell in _children(row, _TC):
+            tc_pr = cell.find(_TC_PR)
+            merge = tc_pr.find(_V_MERGE) if tc_pr is not None else None
+            if merge is not None and merge.get(_VAL, "continue") == "continue":
+                continue  # the lower part of a vertically merged cell: written with its first part
+            yield list(self.blocks(cell))
+
+    def table(self, table: _Element) -> Iterator[Line]:
         """One line per row; cells joined by " | "; merged cells written once."""
         for row in _children(table, _TR):
-            cells = []
-            for cell in _children(row, _TC):
-                tc_pr = cell.find(_TC_PR)
-                merge = tc_pr.find(_V_MERGE) if tc_pr is not None else None
-                if merge is not None and merge.get(_VAL, "continue") == "continue":
-                    continue  # the lower part of a vertically merged cell: written with its first part
-                cells.append(" ".join(line.strip() for line in self.blocks(cell) if line.strip()))
+            cells = [" ".join(line.text.strip() for line in lines if line.text.strip()) for lines in self._cells(row)]
             if any(cells):
-                yield CELL_SEPARATOR.join(cells)
+                yield Line(CELL_SEPARATOR.join(cells), kind="table_row")
 
-    def paragraph(self, paragraph: _Element) -> Iterator[str]:
+    def header_table(self, table: _Element) -> list[Line] | None:
+        """The official header laid out as a Word table (issuing body and number on the left,
+        motto and place-and-date on the right): its cells' lines, left column first, as header
+        lines; None when the table is not such a header."""
+        columns: dict[int, list[Line]] = {}
+        for row in _children(table, _TR):
+            cells = list(self._cells(row))
+            if len(cells) < 2:
+                return None
+            for k, lines in enumerate(cells):
+                column = 0 if k == 0 else 1
+                for line in lines:
+                    for part in line.text.split("\n"):
+                        if part.strip():
+                            columns.setdefault(column, []).append(Line(part, kind="header", column=column))
+        text = "\n".join(line.text for lines in columns.values() for line in lines)
+        if not looks_like_header(text) or len(text) > MAX_HEADER_TABLE_CHARS:
+            return None
+        return [line for column in sorted(columns) for line in columns[column]]
+
+    def paragraph(self, paragraph: _Element) -> Iterator[Line]:
         """The paragraph's line, then the lines of the text boxes anchored in it."""
         boxes: list[_Element] = []
         segments: list[list] = []  # [text, font] of consecutive runs in the same font
         para_font = self.fonts.paragraph_font(paragraph)
         self._inline(paragraph, para_font, segments, boxes)
-        yield "".join(self._decode(text, font) for text, font in segments)
+        yield Line("".join(self._decode(text, font) for text, font in segments), kind="paragraph")
         for box in boxes:
             yield from self.blocks(box)
 
@@ -355,7 +396,7 @@ class _Reader:
 
     # -- notes
 
-    def notes(self, root: _Element | None, tag: str) -> Iterator[str]:
+    def notes(self, root: _Element | None, tag: str) -> Iterator[Line]:
         """Lines of the footnotes or endnotes (not the separator pseudo-notes)."""
         if root is None:
             return
@@ -471,16 +512,16 @@ def read_docx_bytes(data: bytes, filename: str, *, what: str = "DOCX", limits: L
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, PackageNotFoundError, XMLSyntaxError) as exc:
         raise ReaderError(f"{filename!r} is a corrupt {what}: {type(exc).__name__}: {exc}") from exc
     reader = _Reader(fonts)
-    lines = list(reader.blocks(document.element.body))
+    lines = list(reader.body(document.element.body))
     reader.fields.clear()
     notes = [*reader.notes(footnotes, _FOOTNOTE), *reader.notes(endnotes, _ENDNOTE)]
-    if any(line.strip() for line in notes):
-        lines += ["", *notes]
-    text = "\n".join(lines)
+    if any(line.text.strip() for line in notes):
+        lines += [Line("", kind="paragraph"), *notes]
+    text = "\n".join(line.text for line in lines)
     if not text.strip():
         raise EmptyDocument(f"{what} has no text")
     check_unicode_vietnamese(text, f"{what} text")
-    raw = RawDocument([text], MEDIA_TYPE, paged=False)
+    raw = RawDocument([text], MEDIA_TYPE, paged=False, lines=[lines])
     raw.ingest["reader"] = "docx"
     if reader.report:
         summary = reader.report.to_dict()

@@ -25,8 +25,9 @@ from __future__ import annotations
 import ctypes
 import io
 import itertools
+import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -40,9 +41,10 @@ from pdfplumber.utils import chars_to_textmap, cluster_objects
 from pdfplumber.utils.exceptions import PdfminerException
 from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE, LIGATURES
 
-from ...core.model import CELL_SEPARATOR, RawDocument
+from ...core.model import CELL_SEPARATOR, Line, PageSize, RawDocument
 from ...errors import EmptyDocument, EncryptedDocument, NeedsOCR, ReaderError, TooLarge
 from .. import ocr
+from ..layout import COLUMN_GAP
 from ..legacy import EncodingReport, FontEncoding, convert, font_encoding, repair
 from ..limits import DEFAULT_LIMITS, Limits
 from ..ocr_text import clean_ocr_text
@@ -175,10 +177,12 @@ def table_rows(rows: list[list[str | None]]) -> list[str]:
     return lines
 
 
-def _page_text(page: Page, report: EncodingReport) -> tuple[str, int]:
-    """The page's text and the number of ruled tables laid out in it as " | " rows.
+def _page_lines(page: Page, report: EncodingReport) -> tuple[str, int, list[Line] | None]:
+    """The page's text, the number of ruled tables laid out in it as " | " rows, and its lines
+    (with boxes; None when the page holds rotated text).
 
-    Text outside the tables keeps pdfplumber's line order; each table goes in at its top edge.
+    Text outside the tables keeps pdfplumber's line order; each table goes in at its top edge,
+    one line per row.
     """
     keep = _unique_char_ids(page.chars)
     deduped = page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) in keep)
@@ -186,16 +190,36 @@ def _page_text(page: Page, report: EncodingReport) -> tuple[str, int]:
     found = deduped.find_tables() if _has_grid(deduped) else []
     tables = [t for t in found if len(t.rows) >= 2 and max(len(row.cells) for row in t.rows) >= 2]
     if not tables:
-        return _layout_text(deduped.chars), 0
+        lines = layout_lines(deduped.chars)
+        return _text_of(lines) if lines is not None else _layout_text(deduped.chars), 0, lines
     boxes = [t.bbox for t in tables]
     outside = deduped.filter(lambda obj: obj.get("object_type") != "char" or not _inside(obj, boxes))
-    blocks = [(line["top"], line["text"]) for line in
-              outside.extract_text_lines(return_chars=False, x_tolerance_ratio=X_TOLERANCE_RATIO)]
-    for table in tables:
-        rows = table_rows(table.extract(x_tolerance_ratio=X_TOLERANCE_RATIO))
-        blocks.append((table.bbox[1], "\n".join(rows)))
-    blocks.sort(key=itemgetter(0))
-    return "\n".join(text for _, text in blocks if text), len(tables)
+    lines = layout_lines(outside.chars)
+    if lines is None:  # rotated text: pdfplumber's lines, no geometry
+        lines = [Line(line["text"]) for line in
+                 outside.extract_text_lines(return_chars=False, x_tolerance_ratio=X_TOLERANCE_RATIO)]
+        geometry = False
+    else:
+        geometry = True
+    placed: list[tuple[float, int, Line]] = [(ln.top if geometry else 0.0, k, ln) for k, ln in enumerate(lines)]
+    for n, table in enumerate(tables):
+        rows = table.extract(x_tolerance_ratio=X_TOLERANCE_RATIO)
+        for k, (row, cells) in enumerate(zip(table.rows, rows)):
+            text = table_rows([cells])
+            if text:
+                box = row.bbox if geometry else None
+                placed.append((table.bbox[1] if not geometry else row.bbox[1], len(lines) + n * 10000 + k,
+                               Line(text[0], box, None, None, "table_row")))
+    if geometry:
+        placed.sort(key=lambda item: (item[0], item[1]))
+    else:
+        placed.sort(key=lambda item: item[1])
+    ordered = [ln for _, _, ln in placed]
+    return _text_of(ordered), len(tables), ordered if geometry else None
+
+
+def _text_of(lines: list[Line]) -> str:
+    return "\n".join(line.text for line in lines)
 
 
 def _compact(numbers: list[int]) -> str:
@@ -214,6 +238,8 @@ class PageText:
     text: str
     tables: int = 0
     image_ratio: float = 0.0  # share of the page area covered by images (a scan: ~1.0)
+    lines: list[Line] | None = None  # the text's lines with their boxes, when the page has geometry
+    size: PageSize | None = None
 
 
 def _image_ratio(page: Page) -> float:
@@ -401,7 +427,9 @@ def _pdfium_chars(textpage: int, height: float, doctop: float) -> list[dict[str,
                 return None  # a TCVN3/VNI font: pdfplumber converts it by name
             if not api.matrix(textpage, i, matrix) or matrix.b or matrix.c or matrix.a <= 0 or matrix.a != matrix.d:
                 return None  # rotated, mirrored or stretched text
-            size = api.font_size(textpage, i)
+            # the character's matrix holds the text matrix and the CTM: its scale times the Tf
+            # size is the size on the page, as pdfminer computes it
+            size = api.font_size(textpage, i) * matrix.a
             if not size > 0 or not api.descent(font, size, value):
                 return None
             known = objects[obj] = (font, fontname, size, value.value)
@@ -422,62 +450,117 @@ def _pdfium_chars(textpage: int, height: float, doctop: float) -> list[dict[str,
     return chars
 
 
-def _layout_text(chars: list[dict[str, Any]]) -> str:
-    """``Page.extract_text(layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO)`` of these characters
-    (``chars_to_textmap(...).as_string``), without pdfplumber's general machinery (about four
-    times faster); rotated text goes to pdfplumber's own code.
+def _line_words(chars: list[dict[str, Any]]) -> list[list[list[dict[str, Any]]]]:
+    """The characters of upright text as printed lines of words (each word its characters), by
+    pdfplumber's rules for ``extract_text(layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO)``
+    (``chars_to_textmap(...).as_string``), without its general machinery (about four times faster).
 
-    The same steps: characters clustered into lines by ``top`` (3 points), each line sorted by
-    ``x0`` and cut into words at blanks and at gaps wider than the ratio times the previous
-    character's size (or a step back, or a jump of more than 3 points in ``top``); then words
-    clustered by their ``top`` again, consecutive words of one cluster making a line; words
-    joined by a space, lines by a newline, ligatures expanded.
+    Characters are clustered into rows by ``top`` (3 points), each row sorted by ``x0`` and cut
+    into words at blanks and at gaps wider than the ratio times the previous character's size
+    (or a step back, or a jump of more than 3 points in ``top``); then words are clustered by
+    their ``top`` again, consecutive words of one cluster making a line.
     """
-    if not chars:
-        return ""
-    if any(not c["text"] or c["top"] != c["top"] or c["x0"] != c["x0"] or not c["upright"] for c in chars):
-        # an empty text, a NaN or rotated text: the general code decides
-        return chars_to_textmap(chars, layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO).as_string
     by_top = _chain_index((c["top"] for c in chars), DEFAULT_Y_TOLERANCE)
     rows: dict[int, list[dict[str, Any]]] = {}
     for c in chars:
         rows.setdefault(by_top[c["top"]], []).append(c)
-    words: list[tuple[float, str]] = []  # (top, text)
+    words: list[list[dict[str, Any]]] = []
     for key in sorted(rows):
         word: list[dict[str, Any]] = []
         for c in sorted(rows[key], key=_X0):
             if c["text"].isspace():  # a blank ends a word
                 if word:
-                    words.append(_word(word))
+                    words.append(word)
                 word = []
                 continue
             if word:
                 prev = word[-1]
                 if (c["x0"] < prev["x0"] or c["x0"] > prev["x1"] + X_TOLERANCE_RATIO * prev["size"]
                         or abs(c["top"] - prev["top"]) > DEFAULT_Y_TOLERANCE):
-                    words.append(_word(word))
+                    words.append(word)
                     word = []
             word.append(c)
         if word:
-            words.append(_word(word))
-    by_word_top = _chain_index((top for top, _ in words), DEFAULT_Y_TOLERANCE)
-    lines: list[list[str]] = []
+            words.append(word)
+    by_word_top = _chain_index((min(c["top"] for c in w) for w in words), DEFAULT_Y_TOLERANCE)
+    lines: list[list[list[dict[str, Any]]]] = []
     last = None
-    for top, text in words:
-        cluster = by_word_top[top]
+    for w in words:
+        cluster = by_word_top[min(c["top"] for c in w)]
         if cluster != last:
             lines.append([])
             last = cluster
-        lines[-1].append(text)
-    return "\n".join(" ".join(line) for line in lines)
+        lines[-1].append(w)
+    return lines
 
 
-def _word(chars: list[dict[str, Any]]) -> tuple[float, str]:
-    return min(c["top"] for c in chars), "".join(LIGATURES.get(c["text"], c["text"]) for c in chars)
+def _word_text(chars: list[dict[str, Any]]) -> str:
+    return "".join(LIGATURES.get(c["text"], c["text"]) for c in chars)
 
 
-def _pdfium_page_text(document: Any, index: int, page: Page) -> str | None:
-    """The text of page ``index`` read with pdfium, or None when pdfplumber must read it."""
+def _plain(chars: list[dict[str, Any]]) -> bool:
+    """Characters the fast layout handles: upright, with a text and a position."""
+    return not any(not c["text"] or c["top"] != c["top"] or c["x0"] != c["x0"] or not c["upright"] for c in chars)
+
+
+def _layout_text(chars: list[dict[str, Any]]) -> str:
+    """``Page.extract_text(layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO)`` of these characters
+    (see :func:`_line_words`); rotated text goes to pdfplumber's own code. Words are joined by a
+    space, lines by a newline, ligatures expanded."""
+    if not chars:
+        return ""
+    if not _plain(chars):  # an empty text, a NaN or rotated text: the general code decides
+        return chars_to_textmap(chars, layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO).as_string
+    return "\n".join(" ".join(_word_text(w) for w in line) for line in _line_words(chars))
+
+
+_BOLD_FONT = re.compile(r"bold|black|heavy|demi|semibold|,b$|-b$|\bbd\b", re.IGNORECASE)
+
+
+def _is_bold(fontname: str) -> bool:
+    return bool(_BOLD_FONT.search(fontname.split("+")[-1]))
+
+
+def _segment(words: list[list[dict[str, Any]]]) -> Line:
+    chars = [c for w in words for c in w]
+    sizes = sorted(c["size"] for c in chars)
+    bold = sum(_is_bold(c.get("fontname") or "") for c in chars) > len(chars) / 2
+    box = (_coordinate(min(c["x0"] for c in chars)), _coordinate(min(c["top"] for c in chars)),
+           _coordinate(max(c["x1"] for c in chars)), _coordinate(max(c["bottom"] for c in chars)))
+    lead = _coordinate(max(c["x1"] for c in words[0]) - min(c["x0"] for c in words[0]))
+    return Line(" ".join(_word_text(w) for w in words), box, _coordinate(sizes[len(sizes) // 2]), bold, lead=lead)
+
+
+def _coordinate(value: float) -> float:
+    """A coordinate to a tenth of a point, the same from pdfium (single precision: 87.44999694...)
+    and pdfminer (87.45): six significant digits first, then the tenth."""
+    return round(float(f"{value:.6g}"), 1)
+
+
+def layout_lines(chars: list[dict[str, Any]]) -> list[Line] | None:
+    """The characters as :class:`~pipeline.core.model.Line` s with boxes, type size and weight,
+    in :func:`_layout_text`'s order; a printed line is cut into segments where two words are
+    more than :data:`pipeline.ingest.layout.COLUMN_GAP` times the type size apart (the two columns
+    of an official header). None when the page holds rotated text (no reliable geometry)."""
+    if not chars:
+        return []
+    if not _plain(chars):
+        return None
+    out: list[Line] = []
+    for line in _line_words(chars):
+        segment = [line[0]]
+        for prev, word in zip(line, line[1:]):
+            size = max(c["size"] for c in prev)
+            if word[0]["x0"] - prev[-1]["x1"] > COLUMN_GAP * size:
+                out.append(_segment(segment))
+                segment = []
+            segment.append(word)
+        out.append(_segment(segment))
+    return out
+
+
+def _pdfium_page_text(document: Any, index: int, page: Page) -> tuple[str, list[Line] | None] | None:
+    """The text and lines of page ``index`` read with pdfium, or None when pdfplumber must read it."""
     x0, top, x1, bottom = page.bbox
     if page.rotation or (x0, top) != (0, 0) or tuple(page.mediabox) != tuple(page.bbox):
         return None
@@ -492,10 +575,11 @@ def _pdfium_page_text(document: Any, index: int, page: Page) -> str | None:
             return None
         keep = _unique_char_ids(chars)
         chars = [c for c in chars if id(c) in keep]
-        text = _layout_text(chars)
+        lines = layout_lines(chars)
+        text = _text_of(lines) if lines is not None else _layout_text(chars)
         if not ocr.text_layer_usable(text):
             return None  # whether to OCR it is decided on pdfplumber's reading
-        return text
+        return text, lines
     finally:
         if textpage is not None:
             textpage.close()
@@ -524,12 +608,13 @@ def _page_texts(pdf_bytes: bytes, filename: str, max_pages: int, report: Encodin
             fast = _open_pdfium(pdf_bytes) if text_path == "pdfium" else None
             try:
                 for index, page in enumerate(pdf.pages):
-                    text = _pdfium_page_text(fast, index, page) if fast is not None else None
-                    if text is not None:
-                        yield PageText(text)
+                    size = PageSize(index + 1, float(page.width), float(page.height))
+                    read = _pdfium_page_text(fast, index, page) if fast is not None else None
+                    if read is not None:
+                        yield PageText(read[0], lines=read[1], size=size)
                     else:
-                        text, tables = _page_text(page, report)
-                        yield PageText(text, tables, _image_ratio(page))
+                        text, tables, lines = _page_lines(page, report)
+                        yield PageText(text, tables, _image_ratio(page), lines, size)
                     page.close()
             finally:
                 if fast is not None:
@@ -556,9 +641,9 @@ def _wants_ocr(text: str, image_ratio: float) -> bool:
     return ocr.page_needs_ocr(text, image_ratio)
 
 
-def _ocr_into(pdf_bytes: bytes, pages: list[str], scanned: list[int], limits: Limits,
-              ingest: dict[str, Any], warnings: list[str]) -> None:
-    """OCR the ``scanned`` pages (1-based) in place of their text layers.
+def _ocr_into(pdf_bytes: bytes, pages: list[str], lines: list[list[Line] | None], scanned: list[int],
+              limits: Limits, ingest: dict[str, Any], warnings: list[str]) -> None:
+    """OCR the ``scanned`` pages (1-based) in place of their text layers (and their lines).
 
     Without an OCR engine (or with OCR turned off) a document whose every page is a scan
     raises :class:`NeedsOCR`; a document with some readable pages keeps them, with a warning.
@@ -573,7 +658,10 @@ def _ocr_into(pdf_bytes: bytes, pages: list[str], scanned: list[int], limits: Li
     results = ocr.ocr_pdf_pages(pdf_bytes, scanned, dpi=limits.ocr_dpi, workers=limits.ocr_workers)
     corrections = 0
     for result in results:
-        pages[result.page - 1], fixed = clean_ocr_text(result.text)
+        cleaned = [clean_ocr_text(line.text) for line in result.lines]
+        lines[result.page - 1] = [replace(line, text=text) for line, (text, _) in zip(result.lines, cleaned) if text.strip()]
+        pages[result.page - 1] = _text_of(lines[result.page - 1])
+        fixed = sum(n for _, n in cleaned)
         corrections += fixed
         warnings.extend(result.warnings)
         if result.error:
@@ -601,13 +689,14 @@ def read(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> RawDocu
     report = EncodingReport()
     layer = list(_page_texts(data[start:], filename, limits.max_pages, report, limits.pdf_text))
     pages = [repair(p.text, report) for p in layer]
+    lines = [_with_texts(p.lines, text) for p, text in zip(layer, pages)]
     ingest: dict[str, Any] = {"reader": "pdf"}
     tables = sum(p.tables for p in layer)
     if tables:
         ingest["tables"] = tables
     scanned = [n for n, (p, text) in enumerate(zip(layer, pages), 1) if _wants_ocr(text, p.image_ratio)]
     if scanned:
-        _ocr_into(data[start:], pages, scanned, limits, ingest, warnings)
+        _ocr_into(data[start:], pages, lines, scanned, limits, ingest, warnings)
     if not any(p.strip() for p in pages):
         raise EmptyDocument(f"no usable text in any of the {len(pages)} pages, even after OCR")
     check_unicode_vietnamese("\n".join(pages), "PDF text")
@@ -617,4 +706,18 @@ def read(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> RawDocu
     blank = [n for n, p in enumerate(pages, 1) if not p.strip()]
     if blank:
         warnings.append(f"pages without text: {_compact(blank)}")
-    return RawDocument(pages, "application/pdf", paged=True, warnings=warnings, ingest=ingest)
+    page_lines = [page if page is not None else [Line(part) for part in text.split("\n")]
+                  for page, text in zip(lines, pages)]
+    return RawDocument(pages, "application/pdf", paged=True, warnings=warnings, ingest=ingest,
+                       lines=page_lines, page_sizes=[p.size for p in layer if p.size is not None] or None)
+
+
+def _with_texts(lines: list[Line] | None, text: str) -> list[Line] | None:
+    """The page's lines carrying the (repaired) page text, line for line; None when the text no
+    longer has one line per line."""
+    if lines is None:
+        return None
+    parts = text.split("\n") if lines else ([] if not text else [text])
+    if len(parts) != len(lines):
+        return None
+    return [line if line.text == part else replace(line, text=part) for line, part in zip(lines, parts)]

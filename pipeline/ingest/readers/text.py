@@ -23,20 +23,18 @@ from __future__ import annotations
 
 import codecs
 import re
-from functools import lru_cache
 from typing import Any
 
 from charset_normalizer import from_bytes
 
 from ...core.model import RawDocument
-from ...errors import EmptyDocument, LegacyEncoding, ReaderError, VocabularyError
-from ...lang import check_regexes, load_json
+from ...errors import EmptyDocument, LegacyEncoding, ReaderError
 from ...lang.syllables import text_quality
+from ..chrome import CHROME_FILE, chrome_patterns, strip_site_chrome  # noqa: F401 (part of this reader's interface)
 from ..legacy import EncodingReport, repair
 from ..limits import DEFAULT_LIMITS, Limits
 
 SNIFF_BYTES = 8192
-CHROME_FILE = "site_chrome.json"
 
 # Longest BOM first: the UTF-32-LE BOM starts with the UTF-16-LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -157,38 +155,6 @@ def check_unicode_vietnamese(text: str, what: str) -> None:
             f"{what} looks like a legacy Vietnamese font encoding (TCVN3/VNI): {len(foreign)} "
             f"pre-Unicode characters against {native} Vietnamese letters, e.g. {sample[:60]!r}"
         )
-
-
-@lru_cache(maxsize=1)
-def chrome_patterns() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]:
-    """The (line, tail) patterns of ``site_chrome.json``, validated and compiled once."""
-    data = load_json(CHROME_FILE, {"lines": list, "tail": list})
-    compiled = []
-    for key in ("lines", "tail"):
-        if not all(isinstance(p, str) and p for p in data[key]):
-            raise VocabularyError(f"{CHROME_FILE}: {key!r} must be a list of non-empty strings")
-        compiled.append(tuple(check_regexes(CHROME_FILE, data[key])))
-    return compiled[0], compiled[1]
-
-
-def strip_site_chrome(text: str) -> str:
-    """Drop web-site chrome lines, and everything from a "Tin tức khác"-style marker on.
-
-    A line is tested with its surrounding whitespace stripped; kept lines are returned
-    unchanged. A tail marker only cuts once some body text has been kept.
-    """
-    line_patterns, tail_patterns = chrome_patterns()
-    kept: list[str] = []
-    has_body = False
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if stripped and has_body and any(p.search(stripped) for p in tail_patterns):
-            break
-        if stripped and any(p.search(stripped) for p in line_patterns):
-            continue
-        kept.append(line)
-        has_body = has_body or bool(stripped)
-    return "\n".join(kept)
 
 
 def web_text_document(text: str, media_type: str, encoding: str) -> RawDocument:
