@@ -45,6 +45,10 @@ from .chrome import chrome_cut
 #: A gap between two words of a printed line wider than this many times the type size splits
 #: the line into two segments (columns of the header, a signature block beside "Nơi nhận").
 COLUMN_GAP = 3.0
+#: ... and so does a gap this many times the line's usual word gap, if it is also at least
+#: :data:`MIN_COLUMN_GAP` times the type size (word gaps of a justified line are even).
+RELATIVE_COLUMN_GAP = 2.5
+MIN_COLUMN_GAP = 0.8
 #: A line fills its column when the next line's first word would not have fitted after it:
 #: the room left is compared with that word's width, less this many times the type size.
 FILL_SLACK = 0.6
@@ -210,6 +214,19 @@ def join_texts(parts: list[str]) -> str:
 # ------------------------------------------------------------------------------ geometry
 
 
+def column_breaks(gaps: list[float], size: float) -> list[int]:
+    """Where a printed line is cut into segments: the indexes of the gaps (between word ``i`` and
+    ``i + 1``) that are column gaps, not word spaces."""
+    usual = statistics.median(gaps) if len(gaps) >= 3 else None
+    out = []
+    for i, gap in enumerate(gaps):
+        if gap > COLUMN_GAP * size:
+            out.append(i)
+        elif usual is not None and gap > RELATIVE_COLUMN_GAP * max(usual, 0.1 * size) and gap > MIN_COLUMN_GAP * size:
+            out.append(i)
+    return out
+
+
 def _rows(lines: list[Line]) -> list[list[Line]]:
     """Lines grouped into printed rows (vertical overlap), each row left to right."""
     rows: list[list[Line]] = []
@@ -227,6 +244,21 @@ def _rows(lines: list[Line]) -> list[list[Line]]:
     for row in rows:
         row.sort(key=lambda ln: ln.x0)
     return rows
+
+
+def _row_line(row: list[Line]) -> Line:
+    """A printed row as one line: itself, or, when it holds segments side by side (a table set
+    out with spaces, a signature block beside "Nơi nhận"), a table row of them."""
+    if len(row) == 1:
+        return row[0]
+    return Line(CELL_SEPARATOR.join(ln.text for ln in row), _union(row), row[0].size, row[0].bold, "table_row")
+
+
+def _union(lines: list[Line]) -> tuple[float, float, float, float] | None:
+    boxes = [ln.bbox for ln in lines if ln.bbox is not None]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _size(line: Line) -> float:
@@ -477,9 +509,8 @@ def _page_drafts(lines: list[Line], page: int | None, size: PageSize | None, fir
             left = [Line(ln.text, ln.bbox, ln.size, ln.bold, "header", 0) for ln in head if ln.x1 <= split + 2]
             right = [Line(ln.text, ln.bbox, ln.size, ln.bold, "header", 1) for ln in head if ln.x1 > split + 2]
             drafts += _header_drafts(left, page) + _header_drafts(right, page)
-            body = [ln for row in rows[count:] for ln in row]
-        else:
-            body = [ln for row in rows for ln in row]
+            rows = rows[count:]
+        body = [_row_line(row) for row in rows]
     header_lines = [ln for ln in body if ln.kind == "header"]
     if header_lines:
         by_column: dict[int, list[Line]] = {}

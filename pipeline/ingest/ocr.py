@@ -38,7 +38,7 @@ from typing import Any
 from ..core.model import Line
 from ..errors import OcrFailed
 from ..lang.syllables import Quality, text_quality
-from .layout import COLUMN_GAP
+from .layout import column_breaks
 
 TESSERACT = "tesseract"
 # Measured on the 52 scanned pages in realdocs (most scanned at 200 dpi, a few at 300): 200 dpi
@@ -202,8 +202,8 @@ def tsv_lines(tsv: str, scale: float = 1.0) -> tuple[list[Line], float]:
 
     Lines come in Tesseract's block/paragraph/line order, each with the box of its words times
     ``scale`` (pixels to points: 72 / dpi) and a type size estimated from the line height. A line
-    is cut into segments where two words are more than
-    :data:`pipeline.ingest.layout.COLUMN_GAP` times the type size apart, as the PDF reader does.
+    is cut into segments where two words are far apart
+    (:func:`pipeline.ingest.layout.column_breaks`), as the PDF reader does.
     """
     grouped: list[list[tuple[str, tuple[float, float, float, float]]]] = []
     last_line = None
@@ -237,9 +237,10 @@ def tsv_lines(tsv: str, scale: float = 1.0) -> tuple[list[Line], float]:
     lines: list[Line] = []
     for words, estimate in zip(grouped, raw):
         size = usual if abs(estimate - usual) < SAME_SIZE_SHARE * usual else estimate
+        breaks = set(column_breaks([b[1][0] - a[1][2] for a, b in zip(words, words[1:])], size))
         segment = [words[0]]
-        for prev, word in zip(words, words[1:]):
-            if word[1][0] - prev[1][2] > COLUMN_GAP * size:
+        for i, word in enumerate(words[1:]):
+            if i in breaks:
                 lines.append(_ocr_line(segment, size))
                 segment = []
             segment.append(word)

@@ -26,6 +26,7 @@ import ctypes
 import io
 import itertools
 import re
+import statistics
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -44,7 +45,7 @@ from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE, LIGATURES
 from ...core.model import CELL_SEPARATOR, Line, PageSize, RawDocument
 from ...errors import EmptyDocument, EncryptedDocument, NeedsOCR, ReaderError, TooLarge
 from .. import ocr
-from ..layout import COLUMN_GAP
+from ..layout import column_breaks
 from ..legacy import EncodingReport, FontEncoding, convert, font_encoding, repair
 from ..limits import DEFAULT_LIMITS, Limits
 from ..ocr_text import clean_ocr_text
@@ -540,18 +541,18 @@ def _coordinate(value: float) -> float:
 def layout_lines(chars: list[dict[str, Any]]) -> list[Line] | None:
     """The characters as :class:`~pipeline.core.model.Line` s with boxes, type size and weight,
     in :func:`_layout_text`'s order; a printed line is cut into segments where two words are
-    more than :data:`pipeline.ingest.layout.COLUMN_GAP` times the type size apart (the two columns
-    of an official header). None when the page holds rotated text (no reliable geometry)."""
+    far apart (:func:`pipeline.ingest.layout.column_breaks`: the two columns of an official header). None when the page holds rotated text (no reliable geometry)."""
     if not chars:
         return []
     if not _plain(chars):
         return None
     out: list[Line] = []
     for line in _line_words(chars):
+        size = statistics.median(c["size"] for w in line for c in w)
+        breaks = set(column_breaks([b[0]["x0"] - a[-1]["x1"] for a, b in zip(line, line[1:])], size))
         segment = [line[0]]
-        for prev, word in zip(line, line[1:]):
-            size = max(c["size"] for c in prev)
-            if word[0]["x0"] - prev[-1]["x1"] > COLUMN_GAP * size:
+        for i, word in enumerate(line[1:]):
+            if i in breaks:
                 out.append(_segment(segment))
                 segment = []
             segment.append(word)
