@@ -115,13 +115,31 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _filters(args: argparse.Namespace):
-    from .serve.search import Filters
+#: Options of ``search`` that are parameters of the API's search (same names, same checks).
+_SEARCH_OPTIONS = ("kind", "number", "issuer", "province", "issued_from", "issued_to", "period_from", "period_to",
+                   "target_year", "has_quotas", "cites", "status", "needs_review", "reviewed", "changed_since",
+                   "order", "limit", "offset")
 
-    return Filters(kind=args.kind, number=args.number, issuer=args.issuer, province=args.province,
-                   issued_from=args.issued_from, issued_to=args.issued_to, period_from=args.period_from,
-                   period_to=args.period_to, target_year=args.target_year, has_quotas=args.has_quotas,
-                   cites=args.cites)
+
+def _search_params(args: argparse.Namespace):
+    """The search options checked as the API checks its parameters; prints the problems and
+    returns None when one is invalid."""
+    from pydantic import ValidationError
+
+    from .serve.params import ExportParams, PageParams, SearchParams, problems
+
+    values = {name: getattr(args, name) for name in _SEARCH_OPTIONS if getattr(args, name) is not None}
+    try:
+        if args.cited_by:
+            return PageParams.model_validate({k: values[k] for k in ("limit", "offset") if k in values})
+        model = ExportParams if args.csv else SearchParams
+        return model.model_validate({"q": " ".join(args.query), **values})
+    except ValidationError as exc:
+        for line in problems(exc):
+            name, _, message = line.partition(": ")
+            option = "query" if name == "q" else "--" + name.replace("_", "-")
+            print(f"error: {option}: {message}", file=sys.stderr)
+        return None
 
 
 def _table(rows: list[list[str]], headers: list[str]) -> str:
@@ -134,26 +152,34 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
 def _cmd_search(args: argparse.Namespace) -> int:
     from .serve.search import open_index
 
+    params = _search_params(args)
+    if params is None:
+        return 2
     if not (args.out / "records").is_dir():
         print(f"error: no records in {args.out}; run 'process' or 'watch' first", file=sys.stderr)
         return 2
     index = open_index(args.out)
     if args.cited_by:
-        page = index.cited_by(args.cited_by, args.limit, args.offset)
+        page = index.cited_by(args.cited_by, params.limit, params.offset)
     else:
-        page = index.search(" ".join(args.query), _filters(args), args.limit, args.offset)
+        page = index.search(params.q, params.filters(), params.limit, params.offset, params.order, not args.csv)
+    if args.csv:
+        from .serve.export import csv_text
+
+        sys.stdout.write(csv_text(page, bom=False))
+        return 0
     if args.json:
-        print(json.dumps({"total": page.total, "limit": args.limit, "offset": args.offset,
+        print(json.dumps({"total": page.total, "total_exact": page.total_exact, "limit": params.limit, "offset": params.offset,
                           "items": [h.to_dict() for h in page.hits]}, ensure_ascii=False, indent=2))
         return 0
-    rows = [[h.number or "-", h.kind or "-", h.issued_on or "-", h.issuer or "-", h.province or "-", h.filename]
-            for h in page.hits]
-    print(_table(rows, ["number", "kind", "issued", "issuer", "province", "file"]))
+    rows = [[h.number or "-", h.kind or "-", h.issued_on or "-", h.issuer or "-", h.province or "-", h.status,
+             "yes" if h.needs_review else "-", h.filename] for h in page.hits]
+    print(_table(rows, ["number", "kind", "issued", "issuer", "province", "status", "review", "file"]))
     for h in page.hits:
         if h.snippet:
             print(f"  {h.filename}: {h.snippet}")
-    shown = f"{args.offset + 1}-{args.offset + len(page.hits)}" if page.hits else "0"
-    print(f"{shown} of {page.total}")
+    shown = f"{params.offset + 1}-{params.offset + len(page.hits)}" if page.hits else "0"
+    print(f"{shown} of {page.total}" if page.total_exact else f"{shown} of more than {page.total:,}")
     return 0
 
 
@@ -172,7 +198,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         return 2
     from .serve.api import serve
 
-    serve(args.out, args.host, args.port)
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    serve(args.out, args.host, args.port, args.base_url, args.workers)
     return 0
 
 
@@ -363,24 +392,35 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=_cmd_status)
 
-    se = sub.add_parser("search", help="search the catalog: full text (diacritics optional) and filters")
-    se.add_argument("query", nargs="*", help="words to find (\"ke hoach chuyen doi so\" finds \"kế hoạch chuyển đổi số\")")
+    se = sub.add_parser("search", help="search the catalog: full text (diacritics optional) and filters",
+                        description="Search the catalog. The options are checked like the API's parameters "
+                                    "(GET /records): a bad date, number or choice is an error.")
+    se.add_argument("query", nargs="*", help="words to find (\"ke hoach chuyen doi so\" finds \"kế hoạch chuyển đổi "
+                    "số\"); \"quoted phrases\", prefix*, AND, OR, NOT, parentheses")
     se.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the output folder whose records to search")
     se.add_argument("--kind", help="document kind, e.g. 'Kế hoạch'")
     se.add_argument("--number", help="document number, e.g. '1555/KH-SKHCN' (spaces and QD/QĐ tolerated)")
-    se.add_argument("--issuer", help="part of the issuer's name")
-    se.add_argument("--province")
-    se.add_argument("--issued-from", help="YYYY-MM-DD")
-    se.add_argument("--issued-to", help="YYYY-MM-DD")
-    se.add_argument("--period-from", type=int, help="period overlapping years from ...")
-    se.add_argument("--period-to", type=int, help="... to")
-    se.add_argument("--target-year", type=int, help="has targets due in this year")
-    se.add_argument("--has-quotas", action="store_const", const=True, help="has reward quotas")
+    se.add_argument("--issuer", help="words of the issuer's name")
+    se.add_argument("--province", help="province, diacritics optional; knows the 2025 reorganisation")
+    se.add_argument("--issued-from", help="issued on or after YYYY-MM-DD")
+    se.add_argument("--issued-to", help="issued on or before YYYY-MM-DD")
+    se.add_argument("--period-from", help="period overlapping years from ...")
+    se.add_argument("--period-to", help="... to")
+    se.add_argument("--target-year", help="has targets due in this year")
+    se.add_argument("--has-quotas", action=argparse.BooleanOptionalAction, help="has (or, --no-has-quotas, has no) reward quotas")
     se.add_argument("--cites", help="cites this document number")
+    se.add_argument("--status", help="ok, partial or failed")
+    se.add_argument("--needs-review", action=argparse.BooleanOptionalAction, help="has (or has no) values in doubt")
+    se.add_argument("--reviewed", action=argparse.BooleanOptionalAction,
+                    help="corrected by a reviewer with no correction in conflict (or not)")
+    se.add_argument("--changed-since", help="record file changed at or after this time (ISO 8601, UTC by default)")
+    se.add_argument("--order", help="relevance (default with words), newest (default without) or changed")
     se.add_argument("--cited-by", metavar="NUMBER", help="list the records that cite document NUMBER")
-    se.add_argument("--limit", type=int, default=20)
-    se.add_argument("--offset", type=int, default=0)
-    se.add_argument("--json", action="store_true")
+    se.add_argument("--limit", help="results to show (default 20, at most 100; 1000 and 10,000 with --csv)")
+    se.add_argument("--offset", help="results to skip (at most 10,000)")
+    fmt = se.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the page as JSON")
+    fmt.add_argument("--csv", action="store_true", help="print the results as CSV (the columns of GET /records.csv)")
     se.set_defaults(func=_cmd_search)
 
     ix = sub.add_parser("index", help="bring the catalog index (catalog.sqlite) up to date with the records")
@@ -391,6 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the output folder whose records to serve")
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     sv.add_argument("--port", type=int, default=8787, help="port (default 8787)")
+    sv.add_argument("--base-url", help="the API's public address, that 'next' links start with "
+                    "(default http://HOST:PORT; set it when a proxy serves the API)")
+    sv.add_argument("--workers", type=int, default=1, help="worker processes (default 1; each reads the index "
+                    "through its own connections)")
     sv.set_defaults(func=_cmd_serve)
 
     _add_review_parser(sub)

@@ -13,6 +13,7 @@ from pipeline.publish.catalog import CATALOG_VERSION, ENVELOPE_VERSION, catalog_
 from pipeline.record.build import failure_record
 from pipeline.record.schema import (
     CATALOG_ENTRY_SCHEMA,
+    CATALOG_ENTRY_SCHEMAS,
     ENVELOPE_SCHEMA,
     RECORD_SCHEMA,
     RECORD_SCHEMAS,
@@ -28,7 +29,7 @@ SAMPLE = ("Thực hiện Kế hoạch số 272/KH-UBND ngày 20/8/2021 của UBN
 
 
 SCHEMAS = [(name, version) for version, name in RECORD_SCHEMAS.items()] + [
-    (CATALOG_ENTRY_SCHEMA, CATALOG_VERSION), (ENVELOPE_SCHEMA, ENVELOPE_VERSION)]
+    (name, version) for version, name in CATALOG_ENTRY_SCHEMAS.items()] + [(ENVELOPE_SCHEMA, ENVELOPE_VERSION)]
 
 
 @pytest.mark.parametrize("name,version", SCHEMAS)
@@ -42,7 +43,8 @@ def test_schemas_are_valid_2020_12(name: str, version: str) -> None:
 
 def test_every_schema_file_is_published() -> None:
     on_disk = {p.name for p in SCHEMA_DIR.glob("*.json")}
-    assert on_disk == set(RECORD_SCHEMAS.values()) | {CATALOG_ENTRY_SCHEMA, ENVELOPE_SCHEMA}
+    assert on_disk == set(RECORD_SCHEMAS.values()) | set(CATALOG_ENTRY_SCHEMAS.values()) | {ENVELOPE_SCHEMA}
+    assert CATALOG_ENTRY_SCHEMAS[CATALOG_VERSION] == CATALOG_ENTRY_SCHEMA
 
 
 def test_old_records_stay_readable() -> None:
@@ -80,6 +82,9 @@ def test_catalog_entry_is_valid() -> None:
     entry = catalog_entry(record, "records/x.json")
     assert problems(entry, CATALOG_ENTRY_SCHEMA) == []
     assert entry["number"] == "1555/KH-SKHCN" and entry["period"] == "2021-2025"
+    assert entry["schema_version"] == CATALOG_VERSION and entry["record_schema_version"] == SCHEMA_VERSION
+    assert entry["status"] == record["status"] and entry["reviewed"] is False
+    assert entry["needs_review"] == [{"field": r["field"], "reason": r["reason"]} for r in record["needs_review"]]
 
 
 def test_validation_catches_a_wrong_quote_and_a_bad_date() -> None:

@@ -3,7 +3,15 @@ its envelope (schema version, generation time, record count, each record file's 
 rewritten atomically.
 
 Entries are keyed by source file name: processing a file again replaces its line, other
-files' lines are kept. Every line is valid against ``schemas/catalog-entry.schema.json``.
+files' lines are kept. Every line is valid against ``schemas/catalog-entry.schema.json``; a
+line of an earlier catalog schema version is rebuilt from its record file when the catalog is
+next rewritten.
+
+A line carries the record's ``status``, its ``needs_review`` list (field and reason of each
+value in doubt, as published: a reviewer who removes an item clears it) and ``reviewed``: true
+when reviewers' corrections are applied to the record (its ``review`` object, written by
+:mod:`pipeline.review.corrections`, counts at least one) and none of its corrections is in
+conflict with the current machine output.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from ..errors import SchemaValidationError
 from ..record.schema import (
     CATALOG_ENTRY_SCHEMA,
     ENVELOPE_SCHEMA,
@@ -25,22 +34,32 @@ from ..record.schema import (
 from .storage import write_json_atomic, write_text_atomic
 
 CATALOG_NAME = "catalog.jsonl"
-CATALOG_VERSION = "1.0.0"
+CATALOG_VERSION = "1.1.0"
 ENVELOPE_NAME = "catalog.json"
 ENVELOPE_VERSION = "1.0.0"
 
 
-def catalog_entry(record: dict[str, Any], record_path: str) -> dict[str, Any]:
-    """The catalog line summarising ``record`` (stored at ``record_path`` relative to the output folder)."""
+def reviewed(record: dict[str, Any]) -> bool:
+    """Whether reviewers corrected ``record`` and none of its corrections is in conflict."""
+    review = record.get("review") or {}
+    return bool(review.get("corrections")) and not review.get("conflicts")
+
+
+def catalog_entry(record: dict[str, Any], record_path: str, *, check: bool = True) -> dict[str, Any]:
+    """The catalog line summarising ``record`` (stored at ``record_path`` relative to the output
+    folder), checked against the catalog entry schema unless ``check`` is false."""
     doc = record["document"]
     period = record.get("period")
     entry = {
         "schema_version": CATALOG_VERSION,
+        "record_schema_version": record.get("schema_version") or SCHEMA_VERSION,
         "record_id": record["record_id"],
         "filename": record["source"]["filename"],
         "record_path": record_path,
         "status": record["status"],
-        "error_codes": [e["code"] for e in record["errors"]],
+        "needs_review": [{"field": r["field"], "reason": r["reason"]} for r in record.get("needs_review") or []],
+        "reviewed": reviewed(record),
+        "error_codes": [e["code"] for e in record.get("errors") or []],
         "kind": doc["kind"],
         "number": doc["number"],
         "issued_on": doc["issued_on"],
@@ -48,11 +67,27 @@ def catalog_entry(record: dict[str, Any], record_path: str) -> dict[str, Any]:
         "province": doc["province"],
         "title": doc["title"],
         "period": f"{period['start_year']}-{period['end_year']}" if period else None,
-        "references": [r["number"] for r in record["references"]],
-        "extractor_version": record["extractor_version"],
+        "references": [r["number"] for r in record.get("references") or []],
+        "extractor_version": record.get("extractor_version") or "",
     }
-    validate(entry, CATALOG_ENTRY_SCHEMA)
+    if check:
+        validate(entry, CATALOG_ENTRY_SCHEMA)
     return entry
+
+
+def _current(out_dir: Path, entry: dict[str, Any]) -> dict[str, Any]:
+    """``entry`` itself, or, for a line of an earlier catalog schema version, the line rebuilt from
+    its record file (kept as it is when that file cannot be read)."""
+    if entry.get("schema_version") == CATALOG_VERSION:
+        return entry
+    try:
+        record = json.loads((out_dir / entry["record_path"]).read_text(encoding="utf-8"))
+        fresh = catalog_entry(record, entry["record_path"])
+    except (OSError, ValueError, KeyError, TypeError, SchemaValidationError):
+        return entry
+    if "previous_record_ids" in entry:
+        fresh["previous_record_ids"] = entry["previous_record_ids"]
+    return fresh
 
 
 def publication_stamp(out_dir: Path, record_file: str) -> Path:
@@ -96,7 +131,7 @@ def catalog_lock(out_dir: Path) -> Iterator[None]:
 def update_catalog(out_dir: Path, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Merge ``entries`` into the catalog (by file name), rewrite it and its envelope atomically."""
     with catalog_lock(out_dir):
-        merged = {e["filename"]: e for e in read_catalog(out_dir)}
+        merged = {e["filename"]: _current(out_dir, e) for e in read_catalog(out_dir)}
         for e in entries:
             merged[e["filename"]] = e
         ordered = [merged[k] for k in sorted(merged)]

@@ -28,6 +28,11 @@ RECORD_SCHEMAS = {
     "1.2.0": "plan-record-1.2.0.schema.json",
     SCHEMA_VERSION: RECORD_SCHEMA,
 }
+#: Every catalog line schema version ever published (the current one last).
+CATALOG_ENTRY_SCHEMAS = {
+    "1.0.0": "catalog-entry-1.0.0.schema.json",
+    "1.1.0": CATALOG_ENTRY_SCHEMA,
+}
 
 
 @lru_cache(maxsize=None)
