@@ -20,4 +20,4 @@ imports only the stages before it (``tests/test_architecture.py`` checks this):
 __version__ = "0.1.0"
 
 #: Version of the extraction logic; bump when extractor output may change.
-EXTRACTOR_VERSION = "1.2.0"
+EXTRACTOR_VERSION = "1.3.0"

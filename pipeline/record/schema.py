@@ -20,12 +20,13 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 RECORD_SCHEMA = "plan-record.schema.json"
 CATALOG_ENTRY_SCHEMA = "catalog-entry.schema.json"
 ENVELOPE_SCHEMA = "catalog-envelope.schema.json"
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "1.4.0"
 #: Every record schema version ever published, so older records stay readable and checkable.
 RECORD_SCHEMAS = {
     "1.0.0": "plan-record-1.0.0.schema.json",
     "1.1.0": "plan-record-1.1.0.schema.json",
     "1.2.0": "plan-record-1.2.0.schema.json",
+    "1.3.0": "plan-record-1.3.0.schema.json",
     SCHEMA_VERSION: RECORD_SCHEMA,
 }
 #: Every catalog line schema version ever published (the current one last).
