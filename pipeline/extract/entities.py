@@ -64,13 +64,31 @@ def fold_key(s: str) -> str:
     return re.sub(r"[\s\-–]+", "", s.replace("Uỷ", "Ủy").replace("uỷ", "ủy")).casefold()
 
 
+@lru_cache(maxsize=1)
+def _only_after() -> dict[str, re.Pattern[str]]:
+    """For names that are a province only after certain words, a pattern of those words
+    ending where the name starts ("thành phố Hồ Chí Minh", not "Đoàn TNCS Hồ Chí Minh")."""
+    out = {}
+    for p in vocabulary().provinces:
+        if p.only_after:
+            words = "|".join(re.escape(w) for w in sorted(p.only_after, key=len, reverse=True))
+            out[p.name] = re.compile(rf"(?<!\w)(?:{words})\s*$", re.IGNORECASE)
+    return out
+
+
 def find_provinces(text: str, start: int = 0, end: int | None = None) -> list[Found]:
     """Province names (capitalised as names are) in ``text[start:end]``."""
     rx, canon = _province_regex()
+    guarded = _only_after()
     out = []
     for m in rx.finditer(text, start, len(text) if end is None else end):
-        if m.group(0)[0].isupper():
-            out.append(Found(m.start(), m.end(), canon.get(fold_key(m.group(0)), m.group(0))))
+        if not m.group(0)[0].isupper():
+            continue
+        name = canon.get(fold_key(m.group(0)), m.group(0))
+        guard = guarded.get(name)
+        if guard is not None and fold_key(m.group(0)) == fold_key(name) and not guard.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "Giải thưởng Hồ Chí Minh", "Đoàn TNCS Hồ Chí Minh": a name, not the city
+        out.append(Found(m.start(), m.end(), name))
     return out
 
 

@@ -62,6 +62,9 @@ class Kind:
 class Province:
     name: str
     aliases: tuple[str, ...]
+    #: Words one of which must come just before the name for it to be this province (a name
+    #: that is also a person's, a prize's or an organisation's: "Hồ Chí Minh").
+    only_after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,8 @@ def vocabulary() -> Vocabulary:
     for item in prov_data["provinces"]:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise VocabularyError(f"{VI_DIR / 'provinces.json'}: every province needs a 'name'")
-        provinces.append(Province(item["name"], tuple(_strings("provinces.json", item["aliases"])) if item.get("aliases") else ()))
+        provinces.append(Province(item["name"], tuple(_strings("provinces.json", item["aliases"])) if item.get("aliases") else (),
+                                  tuple(_strings("provinces.json", item["only_after"])) if item.get("only_after") else ()))
 
     org = load_json("organizations.json", {"bodies": list, "department_head": str, "departments": list,
                                            "signer_titles": list, "abbreviations": dict})
