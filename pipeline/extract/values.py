@@ -40,6 +40,8 @@ class PlanCandidate:
     strength: int
     fields: dict[str, Field] = field(default_factory=dict)
     span: tuple[int, int] | None = None
+    #: Where each field was read, when not where ``source`` says: "header", "body", "inferred".
+    provenance: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
