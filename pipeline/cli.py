@@ -324,9 +324,11 @@ def _cmd_review_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_review_sync(args: argparse.Namespace) -> int:
-    from .review.corrections import sync_all
+    from .review.corrections import record_names, sync_all
+    from .run.progress import Progress
 
-    result = sync_all(args.out, author=args.author)
+    with Progress(len(record_names(args.out)), "review sync", verbosity=_verbosity(args), unit="records") as progress:
+        result = sync_all(args.out, author=args.author, on_record=progress.advance)
     for name, correction in result.captured:
         print(f"{name}: captured correction {correction['id']} ({len(correction['patch'])} operations)")
     from .review.edits import with_allowed
@@ -404,6 +406,9 @@ def _add_review_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--json", action="store_true")
     r.set_defaults(review_func=_cmd_review_list)
     r = rsub.add_parser("sync", parents=[common], help="capture reviewers' edits of OUT/records/*.json as corrections")
+    loud = r.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="no progress")
+    loud.add_argument("-v", "--verbose", action="count", default=0, help="a line per record looked at")
     r.add_argument("--author", help="who made the edits (default: $USER)")
     r.set_defaults(review_func=_cmd_review_sync)
     r = rsub.add_parser("show", parents=[common], help="a record's corrections: path, machine value -> corrected value, status")
