@@ -131,7 +131,13 @@ def issuing_candidate(doc: Document) -> PlanCandidate | None:
         if not cit.issuing:
             continue
         cand = PlanCandidate("issuing", 80, span=(cit.start, cit.end))
-        if cit.kind:
+        coded = kind_for_number(cit.number)
+        if cit.kind and coded and coded != cit.kind:
+            # "ban hành quyết định số 120/KH-UBND về Kế hoạch ...": the number's code names the kind
+            cand.fields["kind"] = _field(doc, coded, *cit.number_span)
+            cand.provenance["kind"] = "inferred"
+            cand.conflicts["kind"] = [cit.kind, coded]
+        elif cit.kind:
             cand.fields["kind"] = _field(doc, cit.kind, *(cit.kind_span or cit.number_span))
         cand.fields["number"] = _field(doc, cit.number, *cit.number_span)
         if cit.issued_on and cit.date_span:
@@ -206,8 +212,30 @@ def subject_candidate(doc: Document) -> PlanCandidate | None:
     return None
 
 
+_LEAD = re.compile(r"(?:^|(?<=[.:;]\s)|(?<=\n))(?:Theo\s+(?:đó,\s*)?)(?P<kind>[Kk]ế hoạch|[Cc]hương trình(?: hành động)?|[Đđ]ề án|[Pp]hương án)(?!\w)")
+
+
+def lead_candidate(doc: Document) -> PlanCandidate | None:
+    """A report's lead naming the plan it is about: "Theo Kế hoạch 191/KH-UBND về ...",
+    "Theo đó, Chương trình đề ra ...", "Theo đề án Bảo tồn ..." (only the kind, and the number
+    printed right after it)."""
+    text = doc.text
+    m = _LEAD.search(text, 0, min(len(text), 900))
+    if m is None:
+        return None
+    cand = PlanCandidate("lead", 30, span=(m.start("kind"), m.end("kind")))
+    kind = canonical_kind(m.group("kind"))
+    cand.fields["kind"] = _field(doc, kind, m.start("kind"), m.end("kind"))
+    after = re.match(r"\s+(?:số\s+)?", text[m.end():])
+    num = next((x for x in mentions(doc) if x.label == "DOCNUM" and x.start == m.end() + (after.end() if after else 0)), None)
+    if num is not None and kind_for_number(num.value) in (None, kind):
+        cand.fields["number"] = _field(doc, num.value, num.start, num.end)
+    return cand
+
+
 @register("document")
 def extract_document(doc: Document) -> list[PlanCandidate]:
     """All plan-identity candidates the rules find, strongest first."""
-    found = [c for c in (header_candidate(doc), issuing_candidate(doc), title_candidate(doc), subject_candidate(doc)) if c]
+    found = [c for c in (header_candidate(doc), issuing_candidate(doc), title_candidate(doc), subject_candidate(doc),
+                         lead_candidate(doc)) if c]
     return sorted(found, key=lambda c: -c.strength)

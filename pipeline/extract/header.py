@@ -106,6 +106,11 @@ def starts_with(key: str, words: tuple[str, ...]) -> bool:
     return any(key == w or key.startswith(w + " ") or (not w[-1].isalnum() and key.startswith(w)) for w in words)
 
 
+def is_central(name: str) -> bool:
+    """Whether ``name`` is that of a central body (Chính phủ, a ministry, the Quốc hội ...)."""
+    return starts_with(fold(name), grammar().central)
+
+
 @dataclass
 class Value:
     """One header value with the span it was read from."""

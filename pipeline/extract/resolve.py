@@ -23,6 +23,7 @@ from typing import Any
 from ..core.model import Document
 from .dates import DateFacts
 from .entities import find_provinces
+from .header import is_central
 from .values import (
     Duration,
     Field,
@@ -40,7 +41,7 @@ DOCUMENT_EXTRAS = ("parent", "number_partial", "issued_month", "issued_year", "a
 #: Fields only the header may give: a number or date found elsewhere is some other document's.
 HEADER_ONLY = ("number", "issued_on", "number_partial", "issued_month", "issued_year", "parent", "attached_to")
 #: Where a field comes from, by the rule that proposed it.
-SOURCE_PROVENANCE = {"header": "header", "issuing": "body", "title": "body", "subject": "body"}
+SOURCE_PROVENANCE = {"header": "header", "issuing": "body", "title": "body", "subject": "body", "lead": "body"}
 
 
 def number_key(number: str) -> str:
@@ -89,7 +90,9 @@ def resolve_identity(doc: Document, candidates: list[PlanCandidate]
     elif "province" not in fields:
         issuer = fields.get("issuer")
         provs = find_provinces(doc.text, issuer.evidence.start, issuer.evidence.end) if issuer else []
-        if provs:
+        if not provs and issuer is not None and is_central(str(issuer.value)):
+            provenance["province"] = provenance.get("issuer", "body")  # a central body has none
+        elif provs:
             fields["province"] = Field(provs[-1].value, doc.evidence(provs[-1].start, provs[-1].end))
             provenance["province"] = provenance.get("issuer", "body")
         else:
@@ -147,6 +150,10 @@ def review_identity(doc: Document, fields: dict[str, Field], provenance: dict[st
         page = fields[name].evidence.page
         if name in ("number", "issued_on") and page is not None and page in ocr:
             add(name, "low_confidence", "read by OCR from a scan, where numbers and days are often written in by hand")
+    for cand in candidates:
+        for name, values in cand.conflicts.items():
+            if name in fields and fields[name] is cand.fields.get(name):
+                add(name, "conflict", f"the text gives several values; kept {fields[name].value!r}", list(values))
     numbers = [c.fields["number"].value for c in candidates if c.source == "issuing" and "number" in c.fields]
     issuing = [c for c in candidates if c.source == "issuing"]
     if len(issuing) == 1 and getattr(issuing[0], "others", None):
