@@ -133,10 +133,36 @@ def _recase_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
 def recase(upper: str) -> str:
     """Re-case an all-caps name ("SỞ KHOA HỌC VÀ CÔNG NGHỆ" -> "Sở Khoa học và Công nghệ")."""
     s = upper.lower()
+    # a word without a vowel is no Vietnamese syllable but an acronym ("THPT", "CĐ"): kept
+    s = re.sub(r"(?<!\w)[^\W\d_aăâeêioôơuưyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]+(?!\w)",
+               lambda m: m.group(0).upper(), s)
     s = s[:1].upper() + s[1:]
     for rx, name in _recase_patterns():
         s = rx.sub(name, s)
-    return s
+    # the place after an administrative unit word is a proper name ("huyện Củ Chi"); a sector
+    # after "ngành" is written with its first letter capital ("Công đoàn ngành Y tế")
+    s = _UNIT_PLACE.sub(lambda m: m.group(1) + " ".join(w[:1].upper() + w[1:] for w in m.group(2).split(" ")), s)
+    s = _SECTOR.sub(lambda m: m.group(1) + m.group(2)[:1].upper() + m.group(2)[1:], s)
+    return _name_head_pattern().sub(_capital_field, s)
+
+
+def _capital_field(m: re.Match[str]) -> str:
+    """"Phòng giáo dục và đào tạo" -> "Phòng Giáo dục và Đào tạo": the field after an agency's
+    head word, and each part after "và" in it, starts with a capital."""
+    rest = re.sub(r"(?<=\svà\s)([^\W\d_])", lambda c: c.group(1).upper(), m.group(2))
+    return m.group(1) + rest[:1].upper() + rest[1:]
+
+
+@lru_cache(maxsize=1)
+def _name_head_pattern() -> re.Pattern[str]:
+    heads = sorted(vocabulary().name_heads, key=len, reverse=True)
+    units = r"(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn)\s"
+    return re.compile(rf"(?<![\w])((?:{'|'.join(map(re.escape, heads))})\s+)(?=[^\W\d_])((?:(?!{units})[^,;()\n])+)")
+
+
+_UNIT_PLACE = re.compile(r"(?<!\w)((?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn|đặc khu)\s+)"
+                         r"([^\W\d_]+(?: [^\W\d_]+)*)$")
+_SECTOR = re.compile(r"(?<!\w)(ngành\s+)([^\W\d_])")
 
 
 @lru_cache(maxsize=1)

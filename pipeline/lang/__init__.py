@@ -78,6 +78,7 @@ class Vocabulary:
     department_head: str
     departments: tuple[str, ...]
     signer_titles: tuple[str, ...]
+    name_heads: tuple[str, ...]
     abbreviations: dict[str, str]
     relations: tuple[tuple[str, str], ...]
     issuing_verbs: tuple[str, ...]
@@ -148,7 +149,8 @@ def vocabulary() -> Vocabulary:
                                   tuple(_strings("provinces.json", item["only_after"])) if item.get("only_after") else ()))
 
     org = load_json("organizations.json", {"bodies": list, "department_head": str, "departments": list,
-                                           "signer_titles": list, "abbreviations": dict})
+                                           "signer_titles": list, "name_heads": list,
+                                           "abbreviations": dict})
     rel = load_json("relations.json", {"relations": list, "issuing_verbs": list, "not_issuing": list})
     relations = []
     for item in rel["relations"]:
@@ -188,6 +190,7 @@ def vocabulary() -> Vocabulary:
         department_head=org["department_head"],
         departments=tuple(_strings("organizations.json", org["departments"])),
         signer_titles=tuple(_strings("organizations.json", org["signer_titles"])),
+        name_heads=tuple(_strings("organizations.json", org["name_heads"])),
         abbreviations=dict(org["abbreviations"]),
         relations=tuple(relations),
         issuing_verbs=tuple(_strings("relations.json", rel["issuing_verbs"])),
