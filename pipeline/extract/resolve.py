@@ -208,8 +208,7 @@ def resolve_targets(targets: list[Target], period: Period | None) -> list[Target
     """Targets with no deadline of their own are due at the end of the plan's period."""
     if period is None:
         return targets
-    return [t if t.year is not None else Target(period.end_year, t.value, t.value_max, t.unit, t.comparator,
-                                                 t.indicator, t.evidence) for t in targets]
+    return [t if t.year is not None else replace(t, year=period.end_year) for t in targets]
 
 
 def resolve_quotas(quotas: list[RewardQuota], period: Period | None) -> list[RewardQuota]:

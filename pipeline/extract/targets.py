@@ -23,25 +23,34 @@ from ..core.model import Document
 from ..lang import vocabulary
 from ..nlp.recognize import Mention, parse_vn_number
 from ..nlp.tokenize import tokenize
-from . import mentions_in, register
+from . import mentions_in, register, wrapped
 from .entities import phrase_pattern
 from .sections import enclosing, sections_of
 from .target_tables import table_targets
+from .target_words import change_of, recurrence_of, target_words
 from .values import Target
 
-DEADLINE = re.compile(r"(?:đến|tới|trong|vào|hết|cuối)\s+năm\s+((?:19|20)\d{2})|^năm\s+((?:19|20)\d{2})", re.IGNORECASE)
 CUE = re.compile(r"phấn đấu|chỉ tiêu|(?:đến|tới)\s+năm\s+(?:19|20)\d{2}|mục tiêu(?:\s+[^.:\n]{0,40}?)?\s+(?:là|:)", re.IGNORECASE)
 HEADING_YEAR = re.compile(r"năm\s+((?:19|20)\d{2})", re.IGNORECASE)
 PERIOD_END = re.compile(r"giai đoạn\s+(?:19|20)\d{2}\s*[-–—]\s*((?:19|20)\d{2})", re.IGNORECASE)
 RANGE_TAIL = re.compile(r"\s*(?:[-–]|đến|tới)\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(\s?%)?")
 INDICATOR_STOP = re.compile(
-    r"(?<!\d),|,(?!\d)|[;:()\n]|\.(?!\d)|\s+(?:với|trong đó|gồm|bao gồm)\s+|(?<!\w)và\s+(?=(?:\S+\s+){0,4}\d)|\s+[-–]\s+(?=\d)"
+    r"(?<!\d),|,(?!\d)|[;:()]|\.(?!\d)|\s+(?:với|trong đó|gồm|bao gồm)\s+|(?<!\w)và\s+(?=(?:\S+\s+){0,4}\d)|\s+[-–]\s+(?=\d)"
 )
-LEAD_STOP = re.compile(r"[,;:()\n]|\.(?!\d)|(?<!\w)(?:và|có|là|đạt|phấn đấu|đến năm \d{4}|năm \d{4})\s", re.IGNORECASE)
+LEAD_STOP = re.compile(r"[,;:()]|\.(?!\d)|(?<!\w)(?:và|có|là|đạt|phấn đấu|đến năm \d{4}|năm \d{4})\s", re.IGNORECASE)
 MAX_INDICATOR_WORDS = 14
-RATE = re.compile(r"\s*/\s*(?:năm|tháng|người|hộ|ha)(?!\w)")
+#: "/năm", "/người/năm": the denominator of a rate after a number's unit.
+PER = re.compile(r"\s*/\s*([^\W\d_]+(?:\s*/\s*[^\W\d_]+)*)")
+#: "550/100.000 trẻ em": a rate per a population base (the noun is read by word segmentation).
+RATE_BASE = re.compile(r"(?<![\w.,/-])(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?\s*/\s*(100|1\.000|10\.000|100\.000|1\.000\.000)\s+(?=[^\W\d_])")
+#: Words after a rate's base that are not what it counts ("500/100.000 vào năm 2030": the noun is
+#: the one of the rate before it).
+NOT_BASE_NOUN = {"vào", "năm", "trong", "đến", "tới", "và", "hoặc", "so", "trở", "trên", "dưới", "đạt"}
+#: "3 bản/người": a classifier per a noun, read as the unit "bản/người".
+PER_CLASSIFIER = re.compile(r"\s*([^\W\d_]+)\s*/\s*([^\W\d_]+(?:\s*/\s*[^\W\d_]+)*)")
+#: "năm 2025" anywhere (a deadline unless :func:`_deadline_ok` says otherwise).
+YEAR_WORD = re.compile(r"(?<!\w)năm\s+((?:19|20)\d{2})(?![\d/])(?!\s*[-–]\s*(?:19|20)\d{2})", re.IGNORECASE)
 LEADING_SPACES = re.compile(" *")
-SENTENCE = re.compile(r"[^\n]+?(?:\.(?=\s)|$)", re.MULTILINE)
 
 
 @lru_cache(maxsize=1)
@@ -67,33 +76,97 @@ def _comparator(phrase: str) -> str:
     return "eq"
 
 
-def target_sentences(doc: Document) -> list[tuple[int, int]]:
-    """Spans of the sentences that state targets."""
+def _excluded(kinds: set[str | None]) -> bool:
+    return "rewards" in kinds or "criteria" in kinds
+
+
+def target_sentences(doc: Document) -> list[tuple[int, int, int | None]]:
+    """Spans of the sentences that state targets, each with the start of the line that opened its
+    list ("Phấn đấu đến năm 2028:"; None outside a list), whose deadline its items share.
+
+    A sentence states targets when it has a cue ("phấn đấu", "chỉ tiêu", "đến năm 2025"), sits
+    under a targets heading or in a "Mục tiêu ... là" paragraph, follows a line that opens a list
+    of targets ("03 nhóm chỉ tiêu phấn đấu đến năm 2030:") while the list's lines hold numbers, or
+    holds a percentage outside the plan's organisation part (plans state most commitments as
+    shares: "100% xã ..."). A clause reporting a result already reached is left out later, number
+    by number (:func:`_achieved`).
+    """
     voc = vocabulary()
+    words = target_words()
+    text = doc.text
     secs = sections_of(doc)
     out = []
     cue_paragraph: int | None = None
-    for m in SENTENCE.finditer(doc.text):
-        kinds = {voc.section_kind(s.title) for s in enclosing(secs, m.start()) if s.level <= 3}
-        if "rewards" in kinds or "criteria" in kinds:
+    in_list = False
+    intro: int | None = None
+    last_para = -1
+    for start, end in wrapped.sentences(text):
+        kinds = {voc.section_kind(s.title) for s in enclosing(secs, start) if s.level <= 3}
+        sentence = text[start:end]
+        para = wrapped.paragraph_start(text, start)
+        if para != last_para:  # a new paragraph: a list of targets goes on while its items hold numbers
+            if in_list and not re.search(r"\d", sentence):
+                in_list = False
+            last_para = para
+        if _excluded(kinds):
+            in_list = False
             continue
-        para = doc.text.rfind("\n", 0, m.start())
-        cue = CUE.search(m.group(0))
+        cue = CUE.search(sentence)
         if cue and cue.group(0).lower().startswith("mục tiêu"):
             cue_paragraph = para  # "Mục tiêu ... là ...": the whole paragraph states targets
-        if cue or "targets" in kinds or para == cue_paragraph:
-            out.append((m.start(), m.end()))
+        percent = any(x.label == "PERCENT" for x in mentions_in(doc, start, end))
+        if (cue or "targets" in kinds or para == cue_paragraph or in_list
+                or (percent and "organisation" not in kinds)):
+            out.append((start, end, intro if in_list else None))
+        if sentence.rstrip().endswith(":") and (cue or words.list_intro.search(sentence) or "targets" in kinds):
+            in_list, intro = True, start
     return out
 
 
-def _year_for(doc: Document, sent_start: int, pos: int) -> int | None:
-    """The deadline of a target at ``pos``: stated before it in its paragraph, else in the nearest
-    enclosing heading ("1. Đến năm 2025"), else the end of a period stated in its sentence."""
+def _deadline_ok(text: str, year: re.Match[str], blocked: list[tuple[int, int]]) -> bool:
+    """Whether a "năm YYYY" reads as a deadline: not inside a date or a document number, not a
+    baseline or a start ("so với năm 2019", "từ năm 2021", "giai đoạn 2021")."""
+    if any(s <= year.start() < e for s, e in blocked):
+        return False
+    before = text[max(0, year.start() - 25):year.start()]
+    return not target_words().not_deadline.search(before)
+
+
+def _blocked(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
+    return [(x.start, x.end) for x in mentions_in(doc, start, end) if x.label in ("DATE", "MONTH", "DOCNUM")]
+
+
+def _year_for(doc: Document, sent_start: int, pos: int, value_end: int, clause_end: int,
+              clause_closed: bool, intro: int | None = None) -> int | None:
+    """The deadline of a target whose number spans ``pos``..``value_end``.
+
+    In order: a "năm YYYY" after it in its clause ("đạt 85% vào năm 2030"; a year after a comma
+    opens the next item's clause instead — "năm 2016 đạt 81,52%, năm 2017 đạt 84,29%" — unless
+    the clause ends there), the last deadline before it in its paragraph ("năm 2016 đạt", "Đến
+    năm 2025, ..."), the nearest enclosing heading ("1. Đến năm 2025"), the end of a period stated
+    in its sentence. Baselines ("so với năm 2019") and dates are not deadlines. An item of a list
+    also takes the deadline of the line that opened the list (``intro``: "Phấn đấu đến năm 2028:").
+    """
     text = doc.text
-    para_start = text.rfind("\n", 0, sent_start) + 1
-    years = [int(m.group(1) or m.group(2)) for m in DEADLINE.finditer(text, para_start, pos)]
+    para_start = wrapped.paragraph_start(text, sent_start)
+    blocked = _blocked(doc, para_start, clause_end)
+    for y in YEAR_WORD.finditer(text, value_end, clause_end):
+        if not _deadline_ok(text, y, blocked):
+            continue
+        if re.search(r",\s*(?:(?:vào|trong|đến|tới|hết|cuối)\s+)?$", text[max(0, y.start() - 12):y.start()]) \
+                and not clause_closed:
+            break
+        return int(y.group(1))
+    years = [int(y.group(1)) for y in YEAR_WORD.finditer(text, para_start, pos) if _deadline_ok(text, y, blocked)]
     if years:
         return years[-1]
+    if intro is not None:
+        intro_end = text.find("\n", intro)
+        intro_end = intro_end if 0 <= intro_end < pos else pos
+        years = [int(y.group(1)) for y in YEAR_WORD.finditer(text, intro, intro_end)
+                 if _deadline_ok(text, y, _blocked(doc, intro, intro_end))]
+        if years:
+            return years[-1]
     for sec in reversed(enclosing(sections_of(doc), pos)):
         if sec.heading.start < para_start and sec.level <= 3:
             found = HEADING_YEAR.findall(sec.title)
@@ -101,6 +174,24 @@ def _year_for(doc: Document, sent_start: int, pos: int) -> int | None:
                 return int(found[-1])
     period = list(PERIOD_END.finditer(text, sent_start, pos))
     return int(period[-1].group(1)) if period else None
+
+
+def _achieved(clause: str) -> bool:
+    """Whether a clause reports a result already reached ("năm 2023 đã đạt 95%")."""
+    words = target_words()
+    return bool(words.achieved.search(clause)) and not words.planned.search(clause)
+
+
+def _in_quotes(text: str, start: int, pos: int) -> bool:
+    """Whether ``pos`` is inside a quotation opened after ``start`` (a name: “5 không, 3 sạch”)."""
+    before = text[start:pos]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
+def _in_parentheses(text: str, start: int, pos: int) -> bool:
+    """Whether ``pos`` is inside a parenthesis opened after ``start`` ("trẻ sơ sinh thấp (dưới 2.500 gram)")."""
+    before = text[start:pos]
+    return before.count("(") > before.count(")")
 
 
 def _is_candidate(text: str, m: Mention) -> bool:
@@ -135,29 +226,127 @@ def _lead_indicator(text: str, start: int, pos: int) -> str | None:
     return " ".join(words[-6:]) or None
 
 
-def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, int]]) -> list[Target]:
+def _clause_bounds(text: str, start: int, end: int, pos: int) -> tuple[int, int]:
+    """The clause of a sentence around ``pos``: between semicolons (or the sentence's ends)."""
+    left = text.rfind(";", start, pos)
+    right = text.find(";", pos, end)
+    return (left + 1 if left >= 0 else start), (right if right >= 0 else end)
+
+
+def _unit_after(text: str, pos: int, end: int, value: float | int) -> tuple[str | None, float | int, int]:
+    """The unit after a number ending at ``pos`` (a scale word without a unit multiplies the
+    value: "1,6 triệu thanh niên"), the value and where the unit ends."""
+    unit_rx = _patterns()[1]
+    u = unit_rx.match(text, pos, end)
+    if u:
+        return u.group(1), value, u.end()
+    sc = target_words().scale.match(text, pos, end)
+    if sc:
+        scaled = round(value * target_words().scales[sc.group(1).lower()], 6)
+        scaled = int(scaled) if float(scaled).is_integer() else scaled
+        u = unit_rx.match(text, sc.end(), end)
+        return (u.group(1), scaled, u.end()) if u else (None, scaled, sc.end())
+    return None, value, pos
+
+
+def _target(doc: Document, start: int, end: int, first: int, ev_end: int, num_end: int, next_start: int,
+            value: float | int, value_max: float | int | None, unit: str, per: str | None,
+            indicator: str | None, qualifier: re.Match[str] | None, tail_min: bool,
+            intro: int | None) -> Target | None:
+    """A target from its parts, or None when its clause reports a result already reached."""
     text = doc.text
-    qual_rx, unit_rx, _, _ = _patterns()
+    c_start, c_end = _clause_bounds(text, start, end, first)
+    if _achieved(text[c_start:c_end]):
+        return None
+    comparator = _comparator(qualifier.group(1)) if qualifier else "eq"
+    if tail_min:
+        comparator = "min"
+    lead_end = qualifier.start(1) if qualifier else first
+    change = change_of(text[max(c_start, lead_end - 20):lead_end])
+    year_end = min(next_start, c_end)
+    year = _year_for(doc, start, first, num_end, year_end, year_end == c_end, intro)
+    recurrence = recurrence_of(text[c_start:c_end])
+    multiplier = unit == "lần" and change == "increase"
+    ev_start = qualifier.start(1) if qualifier else first
+    return Target(year, value, value_max, unit, comparator, indicator, doc.evidence(ev_start, max(ev_end, num_end)),
+                  per=per, recurrence=recurrence, change=change, multiplier=multiplier)
+
+
+def _rate_targets(doc: Document, start: int, end: int, consumed: list[tuple[int, int]],
+                  intro: int | None) -> list[Target]:
+    """Rates per a population base ("550/100.000 trẻ em"): unit "/100.000 trẻ em"."""
+    text = doc.text
+    qual_rx = _patterns()[0]
     out = []
+    last_base: str | None = None
+    for m in RATE_BASE.finditer(text, start, end):
+        if any(s <= m.start() < e for s, e in consumed):
+            continue
+        words = [t for t in tokenize(text[m.end():min(end, m.end() + 40)]) if not t.is_space and not t.is_punct]
+        if not words or not re.match(r"[^\W\d_]", words[0].text):
+            continue
+        if words[0].text.lower() in NOT_BASE_NOUN:  # "500/100.000 vào năm 2030": the noun said before
+            if last_base is None or not last_base.startswith(m.group(3) + " "):
+                continue
+            noun_end, base = m.end() - 1, last_base
+        else:
+            noun_end = m.end() + words[0].idx + len(words[0].text)
+            base = f"{m.group(3)} {words[0].text}"
+        last_base = base
+        value = parse_vn_number(m.group(1) + (("," + m.group(2)) if m.group(2) else ""))
+        if value is None:
+            continue
+        q = qual_rx.search(text, max(start, m.start() - 20), m.start())
+        indicator = _lead_indicator(text, start, q.start(1) if q else m.start())
+        found = _target(doc, start, end, m.start(), noun_end, noun_end, end, value, None, "/" + base, base,
+                        indicator, q, False, intro)
+        consumed.append((m.start(), noun_end))
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, int]],
+               intro: int | None = None) -> list[Target]:
+    """The targets of one target statement ``text[start:end]`` (``intro``: see :func:`_year_for`)."""
+    text = doc.text
+    qual_rx = _patterns()[0]
+    out = _rate_targets(doc, start, end, consumed, intro)
     nums = [m for m in mentions_in(doc, start, end) if m.label in ("NUMBER", "PERCENT")]
-    for m in nums:
+    for k, m in enumerate(nums):
         if any(s <= m.start < e for s, e in consumed) or not _is_candidate(text, m):
             continue
+        if _in_parentheses(text, start, m.start):
+            continue  # an explanation ("(dưới 2.500 gram)"), not a commitment
         value, value_max, num_end, percent = m.value, None, m.end, m.label == "PERCENT"
         rng = RANGE_TAIL.match(text, m.end)
         if rng and rng.end() <= end:
             value_max = parse_vn_number(rng.group(1) + (("," + rng.group(2)) if rng.group(2) else ""))
             percent = percent or bool(rng.group(3))
             num_end = rng.end()
+        if not percent and _patterns()[2].match(text, num_end):
+            continue  # "15 - 60 tuổi", "6 tháng": an age or a duration
+        if _in_quotes(text, start, m.start):
+            continue  # part of a name ("5 không, 5 sạch")
         unit = "percent" if percent else "count"
         ind_start = num_end
+        per = None
         if not percent:
-            u = unit_rx.match(text, num_end)
-            if u:
-                unit, ind_start = u.group(1), u.end()
-        rate = RATE.match(text, ind_start)
-        if rate:  # "3,5 tỷ đồng/năm": a rate; what it measures comes before it
+            found_unit, scaled, unit_end = _unit_after(text, num_end, end, value)
+            if scaled != value and value_max is not None:
+                value_max = round(value_max * scaled / value, 6) if value else value_max
+            value, ind_start = scaled, unit_end
+            unit = found_unit or unit
+            classifier = PER_CLASSIFIER.match(text, ind_start, end) if found_unit is None else None
+            if classifier:  # "3 bản/người"
+                per = re.sub(r"\s+", "", classifier.group(2))
+                unit, ind_start = f"{classifier.group(1)}/{per}", classifier.end()
+        rate = PER.match(text, ind_start, end) if per is None else None
+        if rate:  # "3,5 tỷ đồng/năm", "1,5-2%/năm": a rate; what it measures comes before it
+            per = re.sub(r"\s+", "", rate.group(1))
             ind_start = rate.end()
+        if target_words().structure.match(text, ind_start, end):
+            continue  # "03 nhóm chỉ tiêu": the plan's own parts
         ind_start = LEADING_SPACES.match(text, ind_start).end()
         stop = INDICATOR_STOP.search(text, ind_start, end)
         ind_end = indicator_end(text, ind_start, stop.start() if stop else end)
@@ -167,15 +356,32 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
             indicator = _lead_indicator(text, start, q.start(1) if q else m.start)
         if not indicator and unit == "count":
             continue  # a bare number counts nothing
-        comparator = _comparator(q.group(1)) if q else "eq"
-        tail = re.match(r"\s*trở lên", text[num_end:ind_end + 10])
-        if tail:
-            comparator = "min"
-        ev_start = q.start(1) if q else m.start
+        tail_min = bool(re.match(r"\s*trở lên", text[num_end:ind_end + 10]))
+        next_start = next((n.start for n in nums[k + 1:] if n.start >= ind_end), end)
         consumed.append((m.start, ind_end))
-        out.append(Target(_year_for(doc, start, m.start), value, value_max, unit, comparator, indicator,
-                          doc.evidence(ev_start, max(ind_end, num_end))))
+        found = _target(doc, start, end, m.start, ind_end, num_end, next_start, value, value_max, unit, per,
+                        indicator, q, tail_min, intro)
+        if found is not None:
+            out.append(found)
     return out
+
+
+def _dedupe(targets: list[Target]) -> list[Target]:
+    """One target per statement: a text that states a target twice (a news lead and its body)
+    keeps the first, and a copy without a year gives way to one with it."""
+    def key(t: Target) -> tuple:
+        words = re.findall(r"\w+", (t.indicator or "").lower())[:3]
+        return t.value, t.value_max, t.unit, t.per, tuple(words)
+
+    seen: dict[tuple, list[Target]] = {}
+    out = []
+    for t in targets:
+        same = seen.setdefault(key(t), [])
+        if any(s.year == t.year or t.year is None for s in same):
+            continue
+        same.append(t)
+        out.append(t)
+    return [t for t in out if t.year is not None or not any(s.year is not None for s in seen[key(t)])]
 
 
 def _qualifier_comparator(text: str) -> str:
@@ -188,6 +394,6 @@ def _qualifier_comparator(text: str) -> str:
 def extract_targets(doc: Document) -> list[Target]:
     """Targets from target tables first, then from target statements in the running text."""
     out, consumed = table_targets(doc, _qualifier_comparator)
-    for start, end in target_sentences(doc):
-        out.extend(targets_in(doc, start, end, consumed))
-    return out
+    for start, end, intro in target_sentences(doc):
+        out.extend(targets_in(doc, start, end, consumed, intro))
+    return _dedupe(out)

@@ -105,6 +105,14 @@ class RewardQuota(Item):
 
 @dataclass
 class Target(Item):
+    """A quantity a plan commits to reach.
+
+    ``per`` is a rate's denominator ("năm" in "1,5%/năm"), ``recurrence`` says the target holds
+    every year, quarter or month ("hằng năm"), ``change`` that the value is a change of the
+    indicator ("tăng", "giảm") or a level to keep ("duy trì"), ``multiplier`` that it is a multiple
+    ("tăng 1,5 lần"). These four are left out of the record when they do not apply.
+    """
+
     year: int | None
     value: float | int
     value_max: float | int | None
@@ -112,6 +120,20 @@ class Target(Item):
     comparator: str
     indicator: str | None
     evidence: Evidence
+    per: str | None = None
+    recurrence: str | None = None
+    change: str | None = None
+    multiplier: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        for key in ("per", "recurrence", "change"):
+            if out.get(key) is None:
+                out.pop(key, None)
+        if not out.get("multiplier"):
+            out.pop("multiplier", None)
+        out["evidence"] = out.pop("evidence")
+        return out
 
 
 
