@@ -22,6 +22,7 @@ from typing import Any, Iterator
 from prefect import flow, get_run_logger, task
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from ..core.reaper import guard
 from ..publish.catalog import update_catalog
 from ..record.build import failure_record
 from .batch import Summary, collect_inputs, process_and_write, write_record
@@ -157,6 +158,26 @@ def _run_tasks(inputs: list[str], out: str) -> list[dict[str, Any]]:
         if hasattr(wrapped, "release"):  # Dask: forget the result, or a worker's death would recompute it
             wrapped.release()
     return entries
+
+
+_guarded: dict[int, Any] = {}
+
+
+def start_api() -> None:
+    """Start Prefect's temporary API now (when no ``PREFECT_API_URL`` is set), in the calling
+    thread, before any flow runs, and make it die with this process even on SIGKILL
+    (:func:`pipeline.core.reaper.guard`); Prefect stops it itself on a normal exit."""
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    proc = server.server_process
+    if proc is not None and proc.pid not in _guarded:
+        _guarded[proc.pid] = guard(proc.pid)
 
 
 # Services registered for the inbox flow: a flow's parameters must be plain data, so the flow

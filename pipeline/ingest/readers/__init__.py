@@ -15,6 +15,7 @@ from typing import Callable
 
 from ...core.model import RawDocument
 from ...errors import ReaderError, TooLarge, UnsupportedFormat
+from ..budgets import check_chars, check_docx_xml, check_pdf_streams, check_text_bytes
 from ..limits import DEFAULT_LIMITS, Limits
 from . import doc, docx, html, pdf, rtf, text
 
@@ -71,15 +72,27 @@ def read_bytes(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> R
     if len(data) > limits.max_bytes:
         raise TooLarge(f"{filename!r} is {len(data):,} bytes, over the limit of {limits.max_bytes:,} bytes")
     fmt = detect_format(data, filename)
+    _BUDGETS.get(fmt.name, _no_budget)(data, filename, limits)
     try:
         raw = fmt.reader(data, filename, limits)
     except ReaderError:
         raise
     except Exception as exc:  # a third-party parser failing on a broken file
         raise ReaderError(f"{fmt.name} reader could not read {filename!r}: {type(exc).__name__}: {exc}") from exc
+    check_chars(raw.pages, filename, limits)
     raw.media_type = fmt.media_type
     raw.ingest.setdefault("reader", fmt.name)
     return raw
+
+
+def _no_budget(data: bytes, filename: str, limits: Limits) -> None:
+    return None
+
+
+#: Content budgets checked before a format's reader holds the content (:mod:`..budgets`).
+_BUDGETS: dict[str, Callable[[bytes, str, Limits], None]] = {
+    "pdf": check_pdf_streams, "docx": check_docx_xml, "text": check_text_bytes, "html": check_text_bytes,
+}
 
 
 __all__ = ["FORMATS", "Format", "Reader", "detect_format", "read_bytes"]
