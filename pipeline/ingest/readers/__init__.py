@@ -75,7 +75,7 @@ def read_bytes(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> R
     _BUDGETS.get(fmt.name, _no_budget)(data, filename, limits)
     try:
         raw = fmt.reader(data, filename, limits)
-    except ReaderError:
+    except (ReaderError, MemoryError):  # out of memory: the worker's limit, reported as too_large
         raise
     except Exception as exc:  # a third-party parser failing on a broken file
         raise ReaderError(f"{fmt.name} reader could not read {filename!r}: {type(exc).__name__}: {exc}") from exc
