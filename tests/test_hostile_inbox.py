@@ -212,7 +212,7 @@ def test_hostile_mix(tmp_path: Path, engine: str) -> None:
     assert any(n.startswith("ke-hoach-~") for n in names)  # not UTF-8: replaced, tagged
     for e in catalog:
         record = json.loads((out / e["record_path"]).read_text(encoding="utf-8"))
-        assert "SECRET-OUTSIDE" not in record["text"] and "root:x:0:0" not in record["text"]
+        assert "SECRET-OUTSIDE" not in (record["text"] or "") and "root:x:0:0" not in (record["text"] or "")
     # nothing outlives the service
     assert wait_for(lambda: not marked(tmp), 20), marked(tmp)
     assert leftovers(tmp) == []
