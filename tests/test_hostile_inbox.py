@@ -440,9 +440,9 @@ def test_kill_term_and_restart_leave_nothing(tmp_path: Path) -> None:
     assert wait_for(lambda: not marked(tmp), 30), marked(tmp)  # soffice, workers, Prefect API: gone
     assert not any(p.exists() for p in converting)  # the conversion's private copy too
 
-    proc = watch(inbox, out, tmp, env={"VNPLAN_MAX_CHARS": "5000000"})
+    proc = watch(inbox, out, tmp)  # redoes the claimed .doc first: stopped during its conversion
     try:
-        assert wait_for(lambda: (out / "catalog.jsonl").exists() or proc.poll() is not None, 240)
+        assert wait_for(lambda: [p for p in tmp.glob("vnplan-lo-*") if (p / "input.doc").exists()], 240)
         proc.send_signal(signal.SIGTERM)
         start = time.monotonic()
         proc.wait(60)
@@ -450,6 +450,7 @@ def test_kill_term_and_restart_leave_nothing(tmp_path: Path) -> None:
     finally:
         proc.kill()
     assert wait_for(lambda: not marked(tmp), 30), marked(tmp)
+    assert list((inbox / ".work").iterdir()), "the interrupted document stays claimed"
 
     proc = watch(inbox, out, tmp, "--once")
     try:

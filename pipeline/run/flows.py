@@ -15,6 +15,7 @@ record into the output folder, and the catalog is updated once, by the flow run.
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -205,7 +206,23 @@ def inbox_batch_flow(service: Any, paths: list[Path]) -> list[Any]:
     key = str(id(service))
     _SERVICES[key] = service
     runner = ThreadPoolTaskRunner(max_workers=max(1, service.config.concurrency))
-    return _inbox_batch.with_options(task_runner=runner)(key, [str(p) for p in paths])
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            result["value"] = _inbox_batch.with_options(task_runner=runner)(key, [str(p) for p in paths])
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            result["error"] = exc
+
+    # The flow runs in a thread of its own: Prefect then leaves the service's SIGTERM handler in
+    # place (it replaces it only in the main thread), and a SIGTERM stops the service cleanly.
+    thread = threading.Thread(target=run, name="inbox-batch", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.5)
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
 
 
 def process_with_prefect(paths: list[Path], out_dir: Path, workers: int = DEFAULT_WORKERS,
