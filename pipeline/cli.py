@@ -11,38 +11,94 @@ from pathlib import Path
 DEFAULT_OUT = Path("outputs")
 
 
+def _usage_error(message: str) -> int:
+    """Print a one-line usage error and return the usage exit code."""
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _check_out(out: Path, *, must_exist: bool = False) -> str | None:
+    """Why ``out`` cannot be the output folder, or None: it is a file, or (``must_exist``) it is
+    missing, or its parent folder is missing (a typo should not create a tree of folders)."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a folder"
+    if must_exist and not out.is_dir():
+        return f"no output folder {out}"
+    if not out.exists() and not out.absolute().parent.is_dir():
+        return f"--out {out}: its parent folder {out.absolute().parent} does not exist"
+    return None
+
+
+def _verbosity(args: argparse.Namespace) -> int:
+    from .run.progress import NORMAL, QUIET, VERBOSE
+
+    return QUIET if getattr(args, "quiet", False) else VERBOSE if getattr(args, "verbose", 0) else NORMAL
+
+
+def _run_batch(args: argparse.Namespace, paths: list[Path], out: Path, label: str):
+    """Process ``paths`` into ``out`` with the engine the options name, showing progress;
+    returns the :class:`pipeline.run.report.BatchReport` (or an exit code for a usage error)."""
+    import time
+
+    from .run import cache
+    from .run.batch import collect_inputs
+    from .run.progress import Progress
+    from .run.report import BatchReport
+
+    total = len(collect_inputs(paths))
+    hits_before = cache.hits(out)
+    started = time.monotonic()
+    with Progress(total, label, verbosity=_verbosity(args)) as progress:
+        def on_document(entry: dict) -> None:
+            progress.advance(entry["filename"], entry["status"])
+
+        if getattr(args, "engine", "local") == "prefect":
+            from .run.flows import process_with_prefect, resolve_runner
+
+            try:
+                runner, address = resolve_runner(args.runner, args.dask_address)
+            except ValueError as exc:
+                return _usage_error(str(exc))
+            if args.dask_address and runner != "dask":
+                return _usage_error("--dask-address needs --runner dask")
+            summary = process_with_prefect(paths, out, args.workers, runner, address, on_document=on_document)
+            from_cache = None if runner == "dask" else cache.hits(out) - hits_before
+        else:
+            from .run.batch import process_local
+
+            summary = process_local(paths, out, on_document=on_document)
+            from_cache = cache.hits(out) - hits_before
+    return BatchReport.build(out, summary.entries, seconds=time.monotonic() - started, from_cache=from_cache)
+
+
 def _cmd_process(args: argparse.Namespace) -> int:
     from .lang import vocabulary
+    from .run.batch import collect_inputs
 
     vocabulary()  # load and check the vocabulary before touching any input
     missing = [p for p in args.paths if not p.exists()]
     if missing:
-        print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
-        return 2
-    if args.engine == "prefect":
-        from .run.flows import process_with_prefect, resolve_runner
-
-        try:
-            runner, address = resolve_runner(args.runner, args.dask_address)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        if args.dask_address and runner != "dask":
-            print("error: --dask-address needs --runner dask", file=sys.stderr)
-            return 2
-        summary = process_with_prefect(args.paths, args.out, args.workers, runner, address)
-    elif args.runner or args.dask_address:
-        print("error: --runner and --dask-address need --engine prefect", file=sys.stderr)
-        return 2
-    else:
-        from .run.batch import process_local
-
-        summary = process_local(args.paths, args.out)
+        return _usage_error(f"no such file or folder: {', '.join(map(str, missing))}")
+    problem = _check_out(args.out)
+    if problem:
+        return _usage_error(problem)
+    if args.engine != "prefect" and (args.runner or args.dask_address):
+        return _usage_error("--runner and --dask-address need --engine prefect")
+    if not collect_inputs(args.paths):
+        print(f"warning: no input files in {', '.join(map(str, args.paths))} (hidden files, lock files and "
+              "unfinished downloads are skipped)", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"out": str(args.out), "counts": {"ok": 0, "partial": 0, "failed": 0}, "documents": 0,
+                              "entries": []}, ensure_ascii=False))
+        return 4
+    report = _run_batch(args, args.paths, args.out, "process")
+    if isinstance(report, int):
+        return report
     if args.json:
-        print(json.dumps({"out": str(args.out), "counts": summary.counts, "entries": summary.entries}, ensure_ascii=False))
-    else:
-        print(summary)
-    return 0
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    elif not args.quiet or report.exit_code(args.fail_on):
+        print(report)
+    return report.exit_code(args.fail_on)
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -57,10 +113,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         records_dir = args.records
         if args.inputs:
-            from .run.batch import process_local
-
-            process_local(args.inputs, Path(tmp))
+            missing = [p for p in args.inputs if not p.exists()]
+            if missing:
+                return _usage_error(f"no such file or folder: {', '.join(map(str, missing))}")
+            args.engine = "local"
+            _run_batch(args, args.inputs, Path(tmp), "eval")
             records_dir = Path(tmp)
+        elif not records_dir.is_dir():
+            return _usage_error(f"no records folder {records_dir}")
         result = evaluate(gold_files, load_records(records_dir))
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -79,22 +139,49 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     from .lang import vocabulary
     from .run.service import AlreadyRunning, InboxService, ServiceConfig
 
+    if not args.inbox.exists():
+        return _usage_error(f"no inbox folder {args.inbox}")
+    if not args.inbox.is_dir():
+        return _usage_error(f"the inbox {args.inbox} is a file, not a folder")
+    problem = _check_out(args.out)
+    if problem:
+        return _usage_error(problem)
     vocabulary()
     config = ServiceConfig(inbox=args.inbox, out=args.out, concurrency=args.concurrency, poll=args.poll,
                            settle=args.settle, limits=Limits.from_env(args.max_mb, args.max_pages), engine=args.engine)
     service = InboxService(config)
+    verbosity = _verbosity(args)
+    seen = {"failed": 0, "done": 0}
 
     def report(outcomes: list) -> None:
         for o in outcomes:
-            print(f"{o.state:10s} {o.name} -> {o.final_path}", flush=True)
+            seen["done"] += 1
+            if o.state == "failed":
+                seen["failed"] += 1
+            reason = _failure_reason(Path(o.final_path)) if o.state == "failed" else ""
+            if verbosity or o.state == "failed":
+                print(f"{o.state:10s} {o.name} -> {o.final_path}{reason}", flush=True)
 
-    print(f"watching {args.inbox} (outputs in {args.out}; Ctrl-C to stop)", flush=True)
+    if verbosity:
+        print(f"watching {args.inbox} (outputs in {args.out}; Ctrl-C to stop)", flush=True)
     try:
         service.run(once=args.once, on_batch=report)
     except AlreadyRunning as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _usage_error(str(exc))
+    if args.once:
+        if verbosity:
+            print(f"{seen['done']} file(s) handled, {seen['failed']} failed", flush=True)
+        return 1 if seen["failed"] and args.fail_on != "never" else 0
     return 0
+
+
+def _failure_reason(final: Path) -> str:
+    """``: code: message`` from the failure note next to a failed file, or empty."""
+    try:
+        errors = json.loads(final.with_name(final.name + ".failure.json").read_text(encoding="utf-8"))["errors"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    return f": {errors[0]['code']}: {errors[0].get('message', '')}" if errors else ""
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
@@ -184,6 +271,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
+    if not (args.out / "records").is_dir():
+        return _usage_error(f"no records in {args.out}; run 'process' or 'watch' first")
     from .serve.search import open_index
 
     index = open_index(args.out, sync=False)
@@ -235,9 +324,11 @@ def _cmd_review_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_review_sync(args: argparse.Namespace) -> int:
-    from .review.corrections import sync_all
+    from .review.corrections import record_names, sync_all
+    from .run.progress import Progress
 
-    result = sync_all(args.out, author=args.author)
+    with Progress(len(record_names(args.out)), "review sync", verbosity=_verbosity(args), unit="records") as progress:
+        result = sync_all(args.out, author=args.author, on_record=progress.advance)
     for name, correction in result.captured:
         print(f"{name}: captured correction {correction['id']} ({len(correction['patch'])} operations)")
     from .review.edits import with_allowed
@@ -315,6 +406,9 @@ def _add_review_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--json", action="store_true")
     r.set_defaults(review_func=_cmd_review_list)
     r = rsub.add_parser("sync", parents=[common], help="capture reviewers' edits of OUT/records/*.json as corrections")
+    loud = r.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="no progress")
+    loud.add_argument("-v", "--verbose", action="count", default=0, help="a line per record looked at")
     r.add_argument("--author", help="who made the edits (default: $USER)")
     r.set_defaults(review_func=_cmd_review_sync)
     r = rsub.add_parser("show", parents=[common], help="a record's corrections: path, machine value -> corrected value, status")
@@ -343,15 +437,52 @@ def _add_review_parser(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(review_func=_cmd_review_serve)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _prog() -> str:
+    """The name the usage lines give: the console script's, or ``python -m pipeline``."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return name if name and name not in ("__main__.py", "-c", "-m") and not name.endswith(".py") else "python -m pipeline"
+
+
+def _version() -> str:
+    from . import EXTRACTOR_VERSION, __version__
+    from .record.schema import SCHEMA_VERSION
+
+    return f"%(prog)s {__version__} (extractor {EXTRACTOR_VERSION}, record schema {SCHEMA_VERSION})"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description="Vietnamese plan documents to grounded JSON records.")
+    parser = argparse.ArgumentParser(prog=_prog(), description="Vietnamese plan documents to grounded JSON records.",
+                                     epilog="exit codes: 0 all ok; 1 a document failed (or, with --fail-on review, "
+                                            "see 3); 2 usage error; 3 documents need review (--fail-on review); "
+                                            "4 nothing to process")
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("process", help="process files or folders once and publish records and the catalog")
+    talk = argparse.ArgumentParser(add_help=False)
+    loud = talk.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="no progress; only problems and errors")
+    loud.add_argument("-v", "--verbose", action="count", default=0,
+                      help="a line per document, and the Prefect engine's own log")
+    fail_on = argparse.ArgumentParser(add_help=False)
+    fail_on.add_argument("--fail-on", choices=("failed", "review", "never"), default="failed",
+                         help="what makes the exit code non-zero: a failed document (default), also a document "
+                              "that needs review (review: exit 3), or nothing (never)")
+    p = sub.add_parser("process", parents=[talk, fail_on],
+                       help="process files or folders once and publish records and the catalog")
     p.add_argument("paths", nargs="+", type=Path, help="input files or folders")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: outputs/)")
     p.add_argument("--engine", choices=("local", "prefect"), default="local",
                    help="run in this process (local, default) or as a Prefect flow with one task per document")
-    p.add_argument("--workers", type=int, default=2,
+    p.add_argument("--workers", type=_positive_int, default=2,
                    help="concurrent documents with --engine prefect: threads, or with --runner dask and no "
                         "--dask-address the worker processes of a temporary local Dask cluster (default 2)")
     p.add_argument("--runner", choices=("thread", "dask"),
@@ -363,23 +494,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_cmd_process)
 
-    e = sub.add_parser("eval", help="score records against gold annotations (per family P/R/F1 and every miss)")
+    e = sub.add_parser("eval", parents=[talk], help="score records against gold annotations (per family P/R/F1 and every miss)")
     e.add_argument("gold", type=Path, help="folder of gold JSON files")
     e.add_argument("records", type=Path, nargs="?", default=DEFAULT_OUT, help="folder of records (default: outputs/)")
     e.add_argument("--inputs", type=Path, nargs="+", help="process these inputs first (into a temporary folder) and score them")
     e.add_argument("--json", action="store_true", help="print the full result as JSON")
-    e.add_argument("--quiet", action="store_true", help="scores only, no list of misses")
     e.add_argument("--min-f1", type=float, help="exit with status 1 if a family scores below this F1")
     e.set_defaults(func=_cmd_eval)
 
-    w = sub.add_parser("watch", help="serve an inbox folder: process every file dropped into it")
+    w = sub.add_parser("watch", parents=[talk, fail_on], help="serve an inbox folder: process every file dropped into it")
     w.add_argument("inbox", type=Path, help="the inbox folder")
     w.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: outputs/)")
-    w.add_argument("--concurrency", type=int, default=2, help="files processed at the same time (default 2)")
+    w.add_argument("--concurrency", type=_positive_int, default=2, help="files processed at the same time (default 2)")
     w.add_argument("--poll", type=float, default=1.0, help="seconds between looks at the inbox (default 1)")
     w.add_argument("--settle", type=float, default=2.0, help="seconds a file must stop growing before it is read (default 2)")
     w.add_argument("--max-mb", type=float, help="largest accepted file in MB (default 50, or VNPLAN_MAX_MB)")
-    w.add_argument("--max-pages", type=int, help="most accepted PDF pages (default 1000, or VNPLAN_MAX_PAGES)")
+    w.add_argument("--max-pages", type=_positive_int, help="most accepted PDF pages (default 1000, or VNPLAN_MAX_PAGES)")
     w.add_argument("--engine", choices=("prefect", "local"), default="prefect",
                    help="run each batch as a Prefect flow (default) or in local threads")
     w.add_argument("--once", action="store_true", help="process what is in the inbox, then exit")
@@ -433,7 +563,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=8787, help="port (default 8787)")
     sv.add_argument("--base-url", help="the API's public address, that 'next' links start with "
                     "(default http://HOST:PORT; set it when a proxy serves the API)")
-    sv.add_argument("--workers", type=int, default=1, help="worker processes (default 1; each reads the index "
+    sv.add_argument("--workers", type=_positive_int, default=1, help="worker processes (default 1; each reads the index "
                     "through its own connections)")
     sv.set_defaults(func=_cmd_serve)
 
@@ -441,10 +571,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    # This machine may have no route to Prefect's telemetry endpoint; never try.
+def _prefect_environment(verbose: bool) -> None:
+    """Settings for the Prefect engine, each only where the user has not set it: no telemetry
+    (this machine may have no route to it); time for the first start of the temporary API (it
+    creates its database then, which takes longer than Prefect's 20 s on a loaded machine); and
+    Prefect's INFO log, and the temporary API's log, only with ``-v``."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("PREFECT_LOGGING_LOGGERS_ROOT_LEVEL", "WARNING")
+        # the temporary API's own log (it reports its shutdown races as errors): with -v only
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+
+
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _prefect_environment(bool(getattr(args, "verbose", 0)))
     return args.func(args)
 
 

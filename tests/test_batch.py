@@ -89,8 +89,8 @@ def test_cli_process(tmp_path: Path) -> None:
     out = tmp_path / "cli-out"
     proc = subprocess.run([sys.executable, "-m", "pipeline", "process", str(inbox), "--out", str(out)],
                           capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    assert "6 processed, 3 ok, 0 partial, 3 failed" in proc.stdout
+    assert proc.returncode == 1, proc.stderr  # some documents failed
+    assert "6 processed" in proc.stdout and "3 ok, 0 partial, 3 failed" in proc.stdout
     assert str(out / "catalog.jsonl") in proc.stdout
     assert (out / "records" / "plan.txt.json").exists()
 

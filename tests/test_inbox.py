@@ -143,8 +143,9 @@ def test_watch_and_status_commands(tmp_path: Path) -> None:
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     run = subprocess.run([sys.executable, "-m", "pipeline", "watch", str(inbox), "--out", str(out), "--engine", "local",
                           "--settle", "0", "--poll", "0.05", "--once"], capture_output=True, text=True, timeout=300, env=env)
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 1, run.stderr  # a file failed
     assert "processed  plan.txt" in run.stdout and "failed     empty.txt" in run.stdout
+    assert "empty.txt: no_text:" in run.stdout  # the failure's reason, where it happens
     st = subprocess.run([sys.executable, "-m", "pipeline", "status", "--out", str(out), "--inbox", str(inbox)],
                         capture_output=True, text=True, timeout=120, env=env)
     assert st.returncode == 0

@@ -9,6 +9,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 
+def _read_umask() -> int:
+    """The process's umask (read once, at import, when no other thread is writing files)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Published files get the mode a plain ``open()`` would give them (``0666 & ~umask``, e.g. 0644),
+#: not the 0600 of a private temporary file: other staff and a web server read them.
+FILE_MODE = 0o666 & ~_read_umask()
+
+
 def write_text_atomic(path: Path, text: str, *, before_replace: Callable[[], bool] | None = None) -> bool:
     """Write ``text`` to a temporary file in ``path``'s folder, fsync it, then rename over ``path``.
 
@@ -28,6 +40,7 @@ def write_text_atomic(path: Path, text: str, *, before_replace: Callable[[], boo
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()

@@ -615,17 +615,21 @@ def sync_record(out_dir: Path, name: str, author: str | None = None) -> dict[str
         return correction
 
 
-def sync_all(out_dir: Path, author: str | None = None) -> SyncResult:
-    """:func:`sync_record` for every published record; invalid edits are collected, not raised."""
+def sync_all(out_dir: Path, author: str | None = None,
+             on_record: Callable[[str], None] | None = None) -> SyncResult:
+    """:func:`sync_record` for every published record; invalid edits are collected, not raised.
+    ``on_record`` is called with each record's name once it has been looked at (progress)."""
     result = SyncResult()
     for name in record_names(out_dir):
         try:
             correction = sync_record(out_dir, name, author)
         except InvalidEdit as exc:
             result.invalid.append(exc)
-            continue
+            correction = None
         if correction is not None:
             result.captured.append((name, correction))
+        if on_record is not None:
+            on_record(name)
     return result
 
 

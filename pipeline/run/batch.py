@@ -9,7 +9,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..core.timing import stage
 from ..ingest.limits import DEFAULT_LIMITS, Limits
@@ -112,10 +112,18 @@ class Summary:
         return "\n".join(lines)
 
 
+#: Called with each document's catalog entry as soon as it is published (progress display).
+OnDocument = Callable[[dict[str, Any]], None]
+
+
 def process_local(paths: Iterable[Path], out_dir: Path, limits: Limits | None = None,
-                  use_cache: bool | None = None) -> Summary:
+                  use_cache: bool | None = None, on_document: OnDocument | None = None) -> Summary:
     """Process every input in this process, one after the other."""
-    entries = [process_and_write(p, out_dir, limits, use_cache) for p in collect_inputs(paths)]
+    entries = []
+    for p in collect_inputs(paths):
+        entries.append(process_and_write(p, out_dir, limits, use_cache))
+        if on_document is not None:
+            on_document(entries[-1])
     with stage("catalog"):
         update_catalog(out_dir, entries)
     return Summary(out_dir, entries)

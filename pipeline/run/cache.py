@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -58,7 +59,8 @@ def enabled(flag: bool | None = None) -> bool:
 #: Package files that never change a machine record: left out of the code fingerprint, so that
 #: working on the command line or the service does not empty the cache.
 NOT_RECORD_CODE = frozenset({"__main__.py", "cli.py", "core/timing.py", "publish", "serve", "review", "run/batch.py",
-                             "run/cache.py", "run/evaluate.py", "run/flows.py", "run/inbox.py", "run/service.py"})
+                             "run/cache.py", "run/evaluate.py", "run/flows.py", "run/inbox.py", "run/service.py",
+                             "run/progress.py", "run/report.py"})
 #: Libraries whose version can change what a file reads as.
 LIBRARIES = ("pdfplumber", "pdfminer.six", "pypdfium2", "python-docx", "underthesea", "underthesea_core", "spacy",
              "charset-normalizer", "olefile")
@@ -144,6 +146,17 @@ def cacheable(record: dict[str, Any]) -> bool:
     return not any(d.get("error") for d in details if isinstance(d, dict))
 
 
+#: Cache hits in this process, by output folder (for the batch report); see :func:`hits`.
+_HITS: dict[str, int] = {}
+_HITS_LOCK = threading.Lock()
+
+
+def hits(out_dir: Path) -> int:
+    """How many records this process has taken from the cache of ``out_dir`` so far."""
+    with _HITS_LOCK:
+        return _HITS.get(str(Path(out_dir).absolute()), 0)
+
+
 class RecordCache:
     """The cache of one output folder."""
 
@@ -162,6 +175,9 @@ class RecordCache:
             self.misses += 1
         else:
             self.hits += 1
+            with _HITS_LOCK:
+                folder = str(self.root.parent.absolute())
+                _HITS[folder] = _HITS.get(folder, 0) + 1
         return record
 
     def _read(self, key: str, sha256: str | None) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from prefect import flow, get_run_logger, task
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
@@ -146,15 +146,23 @@ def _api_for_workers(runner: str, address: str | None) -> Iterator[None]:
         yield
 
 
+#: Progress callbacks of running batches, by output folder: a flow's parameters must be plain
+#: data, so the flow finds the caller's callback here (see :func:`process_with_prefect`).
+_ON_DOCUMENT: dict[str, Callable[[dict[str, Any]], None]] = {}
+
+
 @flow(name="process-documents")
 def _run_tasks(inputs: list[str], out: str) -> list[dict[str, Any]]:
     futures = [process_document_task.submit(p, out) for p in inputs]
     entries = []
+    on_document = _ON_DOCUMENT.get(out)
     for path, fut in zip(inputs, futures):
         try:
             entries.append(fut.result())
         except Exception as exc:  # failed after its retries, or (Dask) its worker died: isolate it
             entries.append(_crash_entry(Path(path), Path(out), exc))
+        if on_document is not None:
+            on_document(entries[-1])
         wrapped = getattr(fut, "wrapped_future", None)
         if hasattr(wrapped, "release"):  # Dask: forget the result, or a worker's death would recompute it
             wrapped.release()
@@ -226,6 +234,14 @@ def inbox_batch_flow(service: Any, paths: list[Path]) -> list[Any]:
 
 
 def process_with_prefect(paths: list[Path], out_dir: Path, workers: int = DEFAULT_WORKERS,
-                         runner: str | None = None, dask_address: str | None = None) -> Summary:
-    result = process_inbox_flow([str(p) for p in paths], str(out_dir), workers, runner, dask_address)
+                         runner: str | None = None, dask_address: str | None = None,
+                         on_document: Callable[[dict[str, Any]], None] | None = None) -> Summary:
+    name, address = resolve_runner(runner, dask_address)
+    key = str(out_dir.absolute() if name == "dask" else out_dir)
+    if on_document is not None:
+        _ON_DOCUMENT[key] = on_document
+    try:
+        result = process_inbox_flow([str(p) for p in paths], str(out_dir), workers, runner, dask_address)
+    finally:
+        _ON_DOCUMENT.pop(key, None)
     return Summary(out_dir, result["entries"])
