@@ -133,7 +133,7 @@ def leftovers(tmp: Path) -> list[str]:
 def watch(inbox: Path, out: Path, tmp: Path, *args: str, engine: str | None = None, env: dict | None = None
           ) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "pipeline", "watch", str(inbox), "--out", str(out), "--settle", "0.2",
-           "--poll", "0.1", *args]
+           "--poll", "0.1", "--fail-on", "never", *args]
     if engine:
         cmd += ["--engine", engine]
     return subprocess.Popen(cmd, cwd=ROOT, env={**environment(tmp), **(env or {})}, stdout=subprocess.PIPE,
