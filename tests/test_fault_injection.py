@@ -43,9 +43,10 @@ def build_inbox(inbox: Path) -> list[str]:
     return sorted(p.name for p in inbox.iterdir() if p.is_file())
 
 
-def start(inbox: Path, out: Path, once: bool = False) -> subprocess.Popen:
+def start(inbox: Path, out: Path, once: bool = False, fail_on: str = "failed") -> subprocess.Popen:
     cmd = [sys.executable, "-m", "pipeline", "watch", str(inbox), "--out", str(out), "--engine", "local",
-           "--settle", "0.05", "--poll", "0.05", "--concurrency", "2", "--max-mb", "0.5", "--max-pages", "50"]
+           "--settle", "0.05", "--poll", "0.05", "--concurrency", "2", "--max-mb", "0.5", "--max-pages", "50",
+           "--fail-on", fail_on]
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     return subprocess.Popen(cmd + (["--once"] if once else []), cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -68,7 +69,7 @@ def test_kill_and_restart(tmp_path: Path) -> None:
             proc.send_signal(signal.SIGKILL)
             kills_landed += 1
         proc.wait(timeout=60)
-    final = start(inbox, out, once=True)
+    final = start(inbox, out, once=True, fail_on="never")
     _, err = final.communicate(timeout=900)
     assert final.returncode == 0, err[-3000:]
     assert kills_landed == KILLS
