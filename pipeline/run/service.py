@@ -44,6 +44,7 @@ from typing import Any, Callable
 from ..core.model import SourceInfo
 from ..core.reaper import clean_stale_folders, mark_owner
 from ..ingest.limits import DEFAULT_LIMITS, Limits
+from ..ingest.readers import too_large
 from ..ingest.readers.office import TEMPLATE_ENV
 from ..publish.catalog import catalog_entry, update_catalog
 from ..publish.names import RECORDS_DIR, legacy_record_name, record_name
@@ -331,11 +332,7 @@ class InboxService:
         size = work_path.lstat().st_size
         source = SourceInfo(name, sha, "application/octet-stream", size)
         if size > limits.max_bytes:  # refused before a byte is read
-            record = failure_record(source, [{
-                "code": "too_large", "stage": "read", "exception": "TooLarge",
-                "message": f"{name!r} is {size:,} bytes, over the limit of {limits.max_bytes:,} bytes",
-                "hint": "Split the document, or raise the limit (--max-mb, VNPLAN_MAX_MB) if it is genuine.",
-            }])
+            record = failure_record(source, [too_large(name, size, limits).to_dict()])
         else:
             record = self._process(work_path, name, source)
         try:

@@ -64,13 +64,18 @@ def detect_format(data: bytes, filename: str) -> Format:
     raise UnsupportedFormat(f"unsupported file format for {filename!r} (suffix {suffix or 'none'!r})")
 
 
+def too_large(filename: str, size: int, limits: Limits) -> TooLarge:
+    """The error for a file of ``size`` bytes over the size limit (the same wherever it is checked)."""
+    return TooLarge(f"{filename!r} is {size:,} bytes, over the limit of {limits.max_bytes:,} bytes")
+
+
 def read_bytes(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> RawDocument:
     """Read ``data`` with the reader its format calls for.
 
     Raises a :class:`ReaderError` subclass with a clear message when the file cannot be read.
     """
     if len(data) > limits.max_bytes:
-        raise TooLarge(f"{filename!r} is {len(data):,} bytes, over the limit of {limits.max_bytes:,} bytes")
+        raise too_large(filename, len(data), limits)
     fmt = detect_format(data, filename)
     _BUDGETS.get(fmt.name, _no_budget)(data, filename, limits)
     try:
