@@ -21,6 +21,7 @@ from ..ingest.layout import vocabulary as layout_vocabulary
 from ..lang import vocabulary
 from . import doc_citations, mentions, register
 from .citations import kind_for_number
+from .header import Value, parse_header
 from .entities import (
     canonical_kind,
     find_orgs,
@@ -44,69 +45,57 @@ def _field(doc: Document, value, start: int, end: int) -> Field:
 
 
 def header_candidate(doc: Document) -> PlanCandidate | None:
-    text = doc.text
-    head = text[:HEAD_CHARS]
-    ments = mentions(doc)
-    cand = PlanCandidate("header", 100)
-    number_line_end = None
-    for m in _NUMBER_LINE.finditer(head):
-        num = next((x for x in ments if x.label == "DOCNUM" and x.start == m.end()), None)
-        if num:
-            cand.fields["number"] = _field(doc, num.value, num.start, num.end)
-            number_line_end = text.find("\n", num.end)
-            number_line_end = len(text) if number_line_end < 0 else number_line_end
+    """The identity the document's header states (:mod:`pipeline.extract.header`)."""
+    head = parse_header(doc)
+    if head is None:
+        return None
+    cand = PlanCandidate("header", 100, span=head.span)
+
+    def put(key: str, v, how: str = "header") -> None:
+        if v is not None:
+            cand.fields[key] = _field(doc, v.value, v.start, v.end)
+            if how != "header":
+                cand.provenance[key] = how
+
+    put("number", head.number, "body" if head.date_from == "consolidated" else "header")
+    put("number_partial", head.number_partial)
+    put("issued_on", head.issued_on, "body" if head.date_from != "header" else "header")
+    put("issued_month", head.issued_month)
+    put("issued_year", head.issued_year)
+    if head.kind is not None and head.kind_from_number and head.kind.value == "Công văn":
+        own = SELF_REFERENCE.search(doc.text)
+        if own:  # the letter names itself: "Văn bản này", "Công văn này"
+            head.kind = Value(canonical_kind(own.group(1)), own.start(1), own.end(1))
+    put("kind", head.kind, "inferred" if head.kind_from_number else "header")
+    put("title", head.title)
+    if head.units:
+        put("issuer", head.units[-1])
+        if len(head.units) > 1:
+            put("parent", head.units[-2])
+    if head.attached_to:
+        cand.fields["attached_to"] = Field(head.attached_to, doc.evidence(*head.attached_span))
+    # The province: named in the issuer's or the parent's name; none for a central body; else
+    # the place of the place-and-date line when it is a province (inferred).
+    for unit in reversed(head.units):
+        provs = find_provinces(_readable(doc.text[unit.start:unit.end]))
+        if provs:
+            p = provs[-1]
+            cand.fields["province"] = _field(doc, p.value, unit.start + p.start, unit.start + p.end)
             break
-    if number_line_end is None:
-        # A "Số:" line whose number is not legible (written in by hand on a scan, OCR noise):
-        # the header layout still dates and attributes the document.
-        blank = next((m for m in _NUMBER_LINE.finditer(head) if _BLANK_NUMBER.match(text, m.end())), None)
-        if blank is None:
-            return None
-        number_line_end = text.find("\n", blank.end())
-        number_line_end = len(text) if number_line_end < 0 else number_line_end
-    # Place and date: "Đồng Nai, ngày 14 tháng 9 năm 2021", on or just after the number line.
-    for pd in _PLACE_DATE.finditer(text, 0, min(len(text), number_line_end + 200)):
-        date = next((x for x in ments if x.label == "DATE" and pd.end() <= x.start <= pd.end() + 3), None)
-        if date:
-            cand.fields["issued_on"] = _field(doc, date.value, date.start, date.end)
-            provs = find_provinces(text, pd.start(1), pd.end(1))
-            if provs:
+    else:
+        if head.central:
+            cand.fields["province"] = Field(None, doc.evidence(head.units[0].start, head.units[0].end))
+        elif head.place is not None:
+            provs = find_provinces(doc.text, head.place.start, head.place.end)
+            if provs and provs[0].start == head.place.start:
                 cand.fields["province"] = _field(doc, provs[0].value, provs[0].start, provs[0].end)
-            break
-    # Issuing body: the last body in the header block, outside the national motto.
-    national = [(m.start(), m.end()) for m in _NATIONAL.finditer(text, 0, number_line_end)]
-    orgs = [o for o in find_orgs(text, 0, number_line_end) if not any(s <= o.start < e for s, e in national)]
-    if orgs:
-        org = orgs[-1]
-        cand.fields["issuer"] = _field(doc, org.value, org.start, org.end)
-        if "province" not in cand.fields:
-            provs = [p for o in orgs for p in find_provinces(text, o.start, o.end)]
-            if provs:
-                cand.fields["province"] = _field(doc, provs[-1].value, provs[-1].start, provs[-1].end)
-    # Kind line ("KẾ HOẠCH") and the title under it.
-    for line in re.finditer(r"^(.+)$", text[:HEAD_CHARS + 1500], re.MULTILINE):
-        if line.start() < number_line_end:
-            continue
-        km = kind_regex().fullmatch(line.group(1).strip())
-        if km and line.group(1).strip().isupper():
-            ks = line.start() + line.group(1).index(line.group(1).strip())
-            cand.fields["kind"] = _field(doc, canonical_kind(km.group(0)), ks, ks + len(km.group(0)))
-            title = _title_after(doc, line.end())
-            if title:
-                cand.fields["title"] = title
-            cand.span = (ks, title.evidence.end if title else line.end())
-            break
-    if "kind" not in cand.fields and "number" in cand.fields:
-        num = cand.fields["number"]
-        kind = kind_for_number(num.value)
-        if kind:
-            cand.fields["kind"] = Field(kind, num.evidence)
-        else:
-            # An official letter's number carries no kind code; the letter names itself ("Văn bản này").
-            own = SELF_REFERENCE.search(text)
-            if own:
-                cand.fields["kind"] = _field(doc, canonical_kind(own.group(1)), own.start(1), own.end(1))
+                cand.provenance["province"] = "inferred"
     return cand
+
+
+def _readable(segment: str) -> str:
+    """An upper-case header line title-cased, offsets kept (province names are found capitalised)."""
+    return segment.title() if is_upper(segment) else segment
 
 
 def _title_after(doc: Document, pos: int) -> Field | None:
@@ -142,7 +131,13 @@ def issuing_candidate(doc: Document) -> PlanCandidate | None:
         if not cit.issuing:
             continue
         cand = PlanCandidate("issuing", 80, span=(cit.start, cit.end))
-        if cit.kind:
+        coded = kind_for_number(cit.number)
+        if cit.kind and coded and coded != cit.kind:
+            # "ban hành quyết định số 120/KH-UBND về Kế hoạch ...": the number's code names the kind
+            cand.fields["kind"] = _field(doc, coded, *cit.number_span)
+            cand.provenance["kind"] = "inferred"
+            cand.conflicts["kind"] = [cit.kind, coded]
+        elif cit.kind:
             cand.fields["kind"] = _field(doc, cit.kind, *(cit.kind_span or cit.number_span))
         cand.fields["number"] = _field(doc, cit.number, *cit.number_span)
         if cit.issued_on and cit.date_span:
@@ -217,8 +212,30 @@ def subject_candidate(doc: Document) -> PlanCandidate | None:
     return None
 
 
+_LEAD = re.compile(r"(?:^|(?<=[.:;]\s)|(?<=\n))(?:Theo\s+(?:đó,\s*)?)(?P<kind>[Kk]ế hoạch|[Cc]hương trình(?: hành động)?|[Đđ]ề án|[Pp]hương án)(?!\w)")
+
+
+def lead_candidate(doc: Document) -> PlanCandidate | None:
+    """A report's lead naming the plan it is about: "Theo Kế hoạch 191/KH-UBND về ...",
+    "Theo đó, Chương trình đề ra ...", "Theo đề án Bảo tồn ..." (only the kind, and the number
+    printed right after it)."""
+    text = doc.text
+    m = _LEAD.search(text, 0, min(len(text), 900))
+    if m is None:
+        return None
+    cand = PlanCandidate("lead", 30, span=(m.start("kind"), m.end("kind")))
+    kind = canonical_kind(m.group("kind"))
+    cand.fields["kind"] = _field(doc, kind, m.start("kind"), m.end("kind"))
+    after = re.match(r"\s+(?:số\s+)?", text[m.end():])
+    num = next((x for x in mentions(doc) if x.label == "DOCNUM" and x.start == m.end() + (after.end() if after else 0)), None)
+    if num is not None and kind_for_number(num.value) in (None, kind):
+        cand.fields["number"] = _field(doc, num.value, num.start, num.end)
+    return cand
+
+
 @register("document")
 def extract_document(doc: Document) -> list[PlanCandidate]:
     """All plan-identity candidates the rules find, strongest first."""
-    found = [c for c in (header_candidate(doc), issuing_candidate(doc), title_candidate(doc), subject_candidate(doc)) if c]
+    found = [c for c in (header_candidate(doc), issuing_candidate(doc), title_candidate(doc), subject_candidate(doc),
+                         lead_candidate(doc)) if c]
     return sorted(found, key=lambda c: -c.strength)

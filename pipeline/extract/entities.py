@@ -64,13 +64,31 @@ def fold_key(s: str) -> str:
     return re.sub(r"[\s\-–]+", "", s.replace("Uỷ", "Ủy").replace("uỷ", "ủy")).casefold()
 
 
+@lru_cache(maxsize=1)
+def _only_after() -> dict[str, re.Pattern[str]]:
+    """For names that are a province only after certain words, a pattern of those words
+    ending where the name starts ("thành phố Hồ Chí Minh", not "Đoàn TNCS Hồ Chí Minh")."""
+    out = {}
+    for p in vocabulary().provinces:
+        if p.only_after:
+            words = "|".join(re.escape(w) for w in sorted(p.only_after, key=len, reverse=True))
+            out[p.name] = re.compile(rf"(?<!\w)(?:{words})\s*$", re.IGNORECASE)
+    return out
+
+
 def find_provinces(text: str, start: int = 0, end: int | None = None) -> list[Found]:
     """Province names (capitalised as names are) in ``text[start:end]``."""
     rx, canon = _province_regex()
+    guarded = _only_after()
     out = []
     for m in rx.finditer(text, start, len(text) if end is None else end):
-        if m.group(0)[0].isupper():
-            out.append(Found(m.start(), m.end(), canon.get(fold_key(m.group(0)), m.group(0))))
+        if not m.group(0)[0].isupper():
+            continue
+        name = canon.get(fold_key(m.group(0)), m.group(0))
+        guard = guarded.get(name)
+        if guard is not None and fold_key(m.group(0)) == fold_key(name) and not guard.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "Giải thưởng Hồ Chí Minh", "Đoàn TNCS Hồ Chí Minh": a name, not the city
+        out.append(Found(m.start(), m.end(), name))
     return out
 
 
@@ -115,10 +133,36 @@ def _recase_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
 def recase(upper: str) -> str:
     """Re-case an all-caps name ("SỞ KHOA HỌC VÀ CÔNG NGHỆ" -> "Sở Khoa học và Công nghệ")."""
     s = upper.lower()
+    # a word without a vowel is no Vietnamese syllable but an acronym ("THPT", "CĐ"): kept
+    s = re.sub(r"(?<!\w)[^\W\d_aăâeêioôơuưyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]+(?!\w)",
+               lambda m: m.group(0).upper(), s)
     s = s[:1].upper() + s[1:]
     for rx, name in _recase_patterns():
         s = rx.sub(name, s)
-    return s
+    # the place after an administrative unit word is a proper name ("huyện Củ Chi"); a sector
+    # after "ngành" is written with its first letter capital ("Công đoàn ngành Y tế")
+    s = _UNIT_PLACE.sub(lambda m: m.group(1) + " ".join(w[:1].upper() + w[1:] for w in m.group(2).split(" ")), s)
+    s = _SECTOR.sub(lambda m: m.group(1) + m.group(2)[:1].upper() + m.group(2)[1:], s)
+    return _name_head_pattern().sub(_capital_field, s)
+
+
+def _capital_field(m: re.Match[str]) -> str:
+    """"Phòng giáo dục và đào tạo" -> "Phòng Giáo dục và Đào tạo": the field after an agency's
+    head word, and each part after "và" in it, starts with a capital."""
+    rest = re.sub(r"(?<=\svà\s)([^\W\d_])", lambda c: c.group(1).upper(), m.group(2))
+    return m.group(1) + rest[:1].upper() + rest[1:]
+
+
+@lru_cache(maxsize=1)
+def _name_head_pattern() -> re.Pattern[str]:
+    heads = sorted(vocabulary().name_heads, key=len, reverse=True)
+    units = r"(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn)\s"
+    return re.compile(rf"(?<![\w])((?:{'|'.join(map(re.escape, heads))})\s+)(?=[^\W\d_])((?:(?!{units})[^,;()\n])+)")
+
+
+_UNIT_PLACE = re.compile(r"(?<!\w)((?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn|đặc khu)\s+)"
+                         r"([^\W\d_]+(?: [^\W\d_]+)*)$")
+_SECTOR = re.compile(r"(?<!\w)(ngành\s+)([^\W\d_])")
 
 
 @lru_cache(maxsize=1)

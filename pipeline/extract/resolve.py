@@ -7,7 +7,10 @@
   frequent "giai đoạn" range; the duration prefers one labelled "Thời gian/Thời hạn".
 * A final-review reward quota without a year is for the period's last year.
 * Targets without a deadline of their own take the end year of the plan's period.
-* The province comes from the issuer's name, then the header, then the most cited province.
+* The province comes from the header (the issuer's or the parent's name; none for a central
+  body), then the issuer's name, then the most cited province (inferred).
+* Every identity field says where it came from (``header``, ``body``, ``inferred``), and a field
+  that is missing, partial, inferred, read by OCR or in conflict gets a ``needs_review`` reason.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from ..core.model import Document
 from .dates import DateFacts
 from .entities import find_provinces
+from .header import is_central
 from .values import (
     Duration,
     Field,
@@ -31,6 +35,13 @@ from .values import (
 )
 
 DOCUMENT_FIELDS = ("kind", "number", "issued_on", "issuer", "province", "title")
+#: Identity facts recorded besides the scored fields: the parent body, what is printed of a
+#: blank or illegible number or date, the document an attached part belongs to.
+DOCUMENT_EXTRAS = ("parent", "number_partial", "issued_month", "issued_year", "attached_to")
+#: Fields only the header may give: a number or date found elsewhere is some other document's.
+HEADER_ONLY = ("number", "issued_on", "number_partial", "issued_month", "issued_year", "parent", "attached_to")
+#: Where a field comes from, by the rule that proposed it.
+SOURCE_PROVENANCE = {"header": "header", "issuing": "body", "title": "body", "subject": "body", "lead": "body"}
 
 
 def number_key(number: str) -> str:
@@ -46,29 +57,110 @@ class Resolved:
     duration: Duration | None
     targets: list[Target]
     reward_quotas: list[RewardQuota]
+    provenance: dict[str, str] | None = None
+    review: list[dict[str, Any]] | None = None
 
 
 def resolve_document(doc: Document, candidates: list[PlanCandidate]) -> tuple[dict[str, Field], tuple[int, int] | None]:
+    fields, span, _ = resolve_identity(doc, candidates)
+    return fields, span
+
+
+def resolve_identity(doc: Document, candidates: list[PlanCandidate]
+                     ) -> tuple[dict[str, Field], tuple[int, int] | None, dict[str, str]]:
+    """The identity fields, the plan's span and where each field came from."""
     fields: dict[str, Field] = {}
+    provenance: dict[str, str] = {}
     span = None
-    for cand in sorted(candidates, key=lambda c: -c.strength):
+    ordered = sorted(candidates, key=lambda c: -c.strength)
+    header = next((c for c in ordered if c.source == "header"), None)
+    for cand in ordered:
         if span is None and cand.span is not None:
             span = cand.span
         for key, value in cand.fields.items():
-            fields.setdefault(key, value)
-    issuer = fields.get("issuer")
-    if issuer is not None:
+            if key in fields or (header is not None and cand is not header and key in HEADER_ONLY):
+                continue
+            if header is not None and cand is not header and key == "province":
+                continue
+            fields[key] = value
+            provenance[key] = cand.provenance.get(key, SOURCE_PROVENANCE.get(cand.source, "body"))
+    if "province" in fields and fields["province"].value is None:
+        del fields["province"]  # a central body: no province, and none is looked for
+        provenance["province"] = "header"
+    elif "province" not in fields:
+        issuer = fields.get("issuer")
+        provs = find_provinces(doc.text, issuer.evidence.start, issuer.evidence.end) if issuer else []
+        if not provs and issuer is not None and is_central(str(issuer.value)):
+            provenance["province"] = provenance.get("issuer", "body")  # a central body has none
+        elif provs:
+            fields["province"] = Field(provs[-1].value, doc.evidence(provs[-1].start, provs[-1].end))
+            provenance["province"] = provenance.get("issuer", "body")
+        else:
+            provs = find_provinces(doc.text)
+            if provs:
+                counts = Counter(p.value for p in provs)
+                best = max(counts.values())
+                first = next(p for p in provs if counts[p.value] == best)
+                fields["province"] = Field(first.value, doc.evidence(first.start, first.end))
+                provenance["province"] = "inferred"
+    elif provenance.get("province") != "header" and "issuer" in fields:
+        issuer = fields["issuer"]
         provs = find_provinces(doc.text, issuer.evidence.start, issuer.evidence.end)
         if provs:
             fields["province"] = Field(provs[-1].value, doc.evidence(provs[-1].start, provs[-1].end))
-    if "province" not in fields:
-        provs = find_provinces(doc.text)
-        if provs:
-            counts = Counter(p.value for p in provs)
-            best = max(counts.values())
-            first = next(p for p in provs if counts[p.value] == best)
-            fields["province"] = Field(first.value, doc.evidence(first.start, first.end))
-    return fields, span
+    return fields, span, {k: v for k, v in provenance.items() if k in fields or k == "province"}
+
+
+def _ocr_pages(doc: Document) -> set[int]:
+    ocr = doc.ingest.get("ocr") if isinstance(doc.ingest, dict) else None
+    return set(ocr.get("pages") or []) if isinstance(ocr, dict) else set()
+
+
+def review_identity(doc: Document, fields: dict[str, Field], provenance: dict[str, str],
+                    candidates: list[PlanCandidate]) -> list[dict[str, Any]]:
+    """Why a person should check the identity: each field missing, partial, inferred, read by
+    OCR from a scan, or with several candidates."""
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, reason: str, message: str, candidates_: list[str] | None = None) -> None:
+        item: dict[str, Any] = {"field": f"document.{name}", "reason": reason, "message": message}
+        if candidates_:
+            item["candidates"] = candidates_
+        out.append(item)
+
+    attached = "attached_to" in fields
+    ocr = _ocr_pages(doc)
+    for name in ("kind", "number", "issued_on", "issuer", "title", "province"):
+        if name not in fields:
+            if name == "number" and "number_partial" in fields:
+                add(name, "partial", f"the number is blank or illegible; printed: {fields['number_partial'].value!r}")
+            elif name == "issued_on" and ("issued_month" in fields or "issued_year" in fields):
+                part = fields.get("issued_month") or fields.get("issued_year")
+                add(name, "partial", f"the day is blank or illegible; printed: {part.value!r}")
+            elif attached and name in ("number", "issued_on"):
+                continue  # an attached part has no number or date of its own
+            elif name == "province" and provenance.get("province") == "header":
+                continue  # a central body
+            else:
+                add(name, "missing", f"no {name.replace('_', ' ')} found where the document states it")
+            continue
+        how = provenance.get(name, "header")
+        if how != "header":
+            add(name, "inferred", f"taken from the {'body of the text' if how == 'body' else 'context'}, not from the header")
+        page = fields[name].evidence.page
+        if name in ("number", "issued_on") and page is not None and page in ocr:
+            add(name, "low_confidence", "read by OCR from a scan, where numbers and days are often written in by hand")
+    for cand in candidates:
+        for name, values in cand.conflicts.items():
+            if name in fields and fields[name] is cand.fields.get(name):
+                add(name, "conflict", f"the text gives several values; kept {fields[name].value!r}", list(values))
+    numbers = [c.fields["number"].value for c in candidates if c.source == "issuing" and "number" in c.fields]
+    issuing = [c for c in candidates if c.source == "issuing"]
+    if len(issuing) == 1 and getattr(issuing[0], "others", None):
+        numbers += issuing[0].others
+    if provenance.get("number") == "body" and len(set(numbers)) > 1:
+        add("number", "conflict", "several documents are reported issued", sorted(set(numbers)))
+    return out
 
 
 def resolve_references(refs: list[Reference], plan_number: str | None) -> list[Reference]:
@@ -128,7 +220,9 @@ def resolve_quotas(quotas: list[RewardQuota], period: Period | None) -> list[Rew
 
 
 def resolve(doc: Document, results: dict[str, Any]) -> Resolved:
-    document, span = resolve_document(doc, results.get("document") or [])
+    candidates = results.get("document") or []
+    document, span, provenance = resolve_identity(doc, candidates)
+    review = review_identity(doc, document, provenance, candidates)
     number = document.get("number")
     refs = resolve_references(results.get("references") or [], number.value if number else None)
     facts: DateFacts | None = results.get("dates")
@@ -136,4 +230,4 @@ def resolve(doc: Document, results: dict[str, Any]) -> Resolved:
     duration = resolve_duration(facts.durations) if facts else None
     targets = resolve_targets(results.get("targets") or [], period)
     quotas = resolve_quotas(results.get("reward_quotas") or [], period)
-    return Resolved(document, span, refs, period, duration, targets, quotas)
+    return Resolved(document, span, refs, period, duration, targets, quotas, provenance, review)

@@ -40,6 +40,10 @@ class PlanCandidate:
     strength: int
     fields: dict[str, Field] = field(default_factory=dict)
     span: tuple[int, int] | None = None
+    #: Where each field was read, when not where ``source`` says: "header", "body", "inferred".
+    provenance: dict[str, str] = field(default_factory=dict)
+    #: Fields for which the text gives several values (the values), the one kept among them.
+    conflicts: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

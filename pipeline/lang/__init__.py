@@ -62,6 +62,9 @@ class Kind:
 class Province:
     name: str
     aliases: tuple[str, ...]
+    #: Words one of which must come just before the name for it to be this province (a name
+    #: that is also a person's, a prize's or an organisation's: "Hồ Chí Minh").
+    only_after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class Vocabulary:
     department_head: str
     departments: tuple[str, ...]
     signer_titles: tuple[str, ...]
+    name_heads: tuple[str, ...]
     abbreviations: dict[str, str]
     relations: tuple[tuple[str, str], ...]
     issuing_verbs: tuple[str, ...]
@@ -141,10 +145,12 @@ def vocabulary() -> Vocabulary:
     for item in prov_data["provinces"]:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise VocabularyError(f"{VI_DIR / 'provinces.json'}: every province needs a 'name'")
-        provinces.append(Province(item["name"], tuple(_strings("provinces.json", item["aliases"])) if item.get("aliases") else ()))
+        provinces.append(Province(item["name"], tuple(_strings("provinces.json", item["aliases"])) if item.get("aliases") else (),
+                                  tuple(_strings("provinces.json", item["only_after"])) if item.get("only_after") else ()))
 
     org = load_json("organizations.json", {"bodies": list, "department_head": str, "departments": list,
-                                           "signer_titles": list, "abbreviations": dict})
+                                           "signer_titles": list, "name_heads": list,
+                                           "abbreviations": dict})
     rel = load_json("relations.json", {"relations": list, "issuing_verbs": list, "not_issuing": list})
     relations = []
     for item in rel["relations"]:
@@ -184,6 +190,7 @@ def vocabulary() -> Vocabulary:
         department_head=org["department_head"],
         departments=tuple(_strings("organizations.json", org["departments"])),
         signer_titles=tuple(_strings("organizations.json", org["signer_titles"])),
+        name_heads=tuple(_strings("organizations.json", org["name_heads"])),
         abbreviations=dict(org["abbreviations"]),
         relations=tuple(relations),
         issuing_verbs=tuple(_strings("relations.json", rel["issuing_verbs"])),

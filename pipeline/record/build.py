@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import EXTRACTOR_VERSION
 from ..core.model import Document, SourceInfo
-from ..extract.resolve import DOCUMENT_FIELDS, Resolved
+from ..extract.resolve import DOCUMENT_EXTRAS, DOCUMENT_FIELDS, Resolved
 from ..extract.values import Field
 from .schema import SCHEMA_VERSION
 
@@ -18,7 +18,19 @@ def _fields(fields: dict[str, Field], keys: tuple[str, ...]) -> dict[str, Any]:
 
 
 def empty_document() -> dict[str, Any]:
-    return _fields({}, DOCUMENT_FIELDS)
+    return {**_fields({}, DOCUMENT_FIELDS), "provenance": {}}
+
+
+def document_part(resolved: Resolved) -> dict[str, Any]:
+    """The record's ``document``: the identity fields, the extras found, where each came from."""
+    fields = resolved.document
+    out = _fields(fields, DOCUMENT_FIELDS)
+    for key in DOCUMENT_EXTRAS:
+        if key in fields:
+            out[key] = fields[key].value
+            out["evidence"][key] = fields[key].evidence.to_dict()
+    out["provenance"] = dict(resolved.provenance or {})
+    return out
 
 
 def build_record(doc: Document, resolved: Resolved, results: dict[str, Any], errors: list[dict[str, str]]) -> dict[str, Any]:
@@ -31,11 +43,11 @@ def build_record(doc: Document, resolved: Resolved, results: dict[str, Any], err
         "status": "partial" if errors else "ok",
         "errors": errors,
         "warnings": list(doc.warnings),
-        "needs_review": [dict(reason) for reason in results.get("needs_review") or []],
+        "needs_review": [dict(reason) for reason in (resolved.review or []) + list(results.get("needs_review") or [])],
         "extractor_version": EXTRACTOR_VERSION,
         "source": doc.source.to_dict(),
         "ingest": dict(doc.ingest),
-        "document": _fields(resolved.document, DOCUMENT_FIELDS),
+        "document": document_part(resolved),
         "references": [r.to_dict() for r in resolved.references],
         "period": resolved.period.to_dict() if resolved.period else None,
         "duration": resolved.duration.to_dict() if resolved.duration else None,
