@@ -78,8 +78,8 @@ def test_collect_inputs_skips_temporary_files(tmp_path: Path) -> None:
     assert "~$plan.docx" not in names and ".hidden.txt" not in names and "copying.pdf.part" not in names
 
 
-@pytest.mark.parametrize("name,expected", [("plan.txt", "plan.txt.json"), ("a b/../c.pdf", "c.pdf.json"),
-                                           ("Kế hoạch 1.docx", "Kế_hoạch_1.docx.json"), ("..", "input.json")])
+@pytest.mark.parametrize("name,expected", [("plan.txt", "plan.txt.json"), ("a b/../c.pdf", "c~718635da.pdf.json"),
+                                           ("Kế hoạch 1.docx", "Kế_hoạch_1~3a97353e.docx.json"), ("..", "input.json")])
 def test_record_names_are_safe(name: str, expected: str) -> None:
     assert record_name(name) == expected
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -52,9 +53,10 @@ def test_lifecycle_and_bad_inputs(tmp_path: Path) -> None:
     big = json.loads((inbox / "failed" / "big.txt.failure.json").read_text(encoding="utf-8"))
     assert big["errors"][0]["code"] == "too_large"
     assert placed["xmlbomb.docx"] in ("processed", "failed")  # never a crash, never an expanded bomb
-    for name in ("page.pdf", "cp1258.txt", "Kế hoạch số 12 (bản cuối).txt", "spaced name .txt"):
-        assert placed[name] == "processed", name
-    assert "evil.txt" in " ".join(placed) and not (tmp_path / "evil.txt").exists()
+    for name in ("page.pdf", "cp1258.txt", "Kế hoạch số 12 (bản cuối).txt", "  spaced name .txt"):
+        assert placed[safe_name(name)] == "processed", name
+    assert safe_name("  spaced name .txt").startswith("spaced name ~")  # changed, so tagged
+    assert "evil~" in " ".join(placed) and not (tmp_path / "evil.txt").exists()
     cp = json.loads((inbox / "processed" / "cp1258.txt.record.json").read_text(encoding="utf-8"))
     assert "Kế hoạch" in cp["text"] or "KẾ HOẠCH" in cp["text"]
     catalog = read_catalog(out)
@@ -96,8 +98,9 @@ def test_waits_until_a_file_stops_growing(tmp_path: Path) -> None:
     with growing.open("a") as fh:
         fh.write(" số 1")
     assert service.stable_files(now=104.0) == []  # changed: the clock starts again
-    assert service.stable_files(now=108.0) == []
-    assert service.stable_files(now=109.5) == [growing]
+    assert service.stable_files(now=108.0) == []  # seen changing after 4 s: waits for 2 x 4 s
+    assert service.stable_files(now=111.5) == []
+    assert service.stable_files(now=112.5) == [growing]
 
 
 def test_crash_leftovers_are_redone(tmp_path: Path) -> None:
@@ -123,10 +126,13 @@ def test_one_service_per_output_folder(tmp_path: Path) -> None:
         InboxService(ServiceConfig(inbox=tmp_path / "in", out=tmp_path / "out")).acquire()
 
 
-@pytest.mark.parametrize("raw,safe", [("a.txt", "a.txt"), ("../../x.pdf", "x.pdf"), ("..\\..\\evil.txt", "evil.txt"),
-                                      (".hidden", "hidden"), ("  ", "unnamed"), ("Kế hoạch\x07.docx", "Kế hoạch.docx")])
+@pytest.mark.parametrize("raw,safe", [("a.txt", "a.txt"), ("Kế hoạch 12.docx", "Kế hoạch 12.docx"),
+                                      ("../../x.pdf", "x~"), ("..\\..\\evil.txt", "evil~"), (".hidden", "hidden~"),
+                                      ("  ", "unnamed~"), ("Kế hoạch\x07.docx", "Kế hoạch~")])
 def test_safe_names(raw: str, safe: str) -> None:
-    assert safe_name(raw) == safe
+    """A name kept as it is, or, when it had to change, the cleaned name with a hash of the original."""
+    name = safe_name(raw)
+    assert name == safe if not safe.endswith("~") else re.fullmatch(re.escape(safe) + r"[0-9a-f]{8}(\.\w+)?", name)
 
 
 def test_watch_and_status_commands(tmp_path: Path) -> None:

@@ -61,6 +61,8 @@ def run_extractors(doc: Document) -> tuple[dict[str, Any], list[dict[str, str]]]
     for name, fn in EXTRACTORS.items():
         try:
             results[name] = fn(doc)
+        except MemoryError:  # the document is over the memory limit: not a bug of one family
+            raise
         except Exception as exc:  # isolate one failing family from the rest
             errors.append({
                 "code": "extractor_failed",

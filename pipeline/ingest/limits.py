@@ -5,6 +5,14 @@ Defaults can be changed per run (``--max-mb``, ``--max-pages``) or with the envi
 variables ``VNPLAN_MAX_MB``, ``VNPLAN_MAX_PAGES``, ``VNPLAN_OCR`` (``0`` turns OCR off),
 ``VNPLAN_OCR_DPI`` and ``VNPLAN_OCR_WORKERS`` (pages OCR'd at once; default: the CPU count).
 
+Budgets that hold whatever a file holds (each exceeded budget is a ``too_large`` failure):
+``max_chars`` (characters of text read from one document, ``VNPLAN_MAX_CHARS``),
+``max_xml_bytes`` (XML a DOCX inflates to, ``VNPLAN_MAX_XML_MB``), ``max_stream_bytes``
+(what a PDF's non-image streams inflate to, ``VNPLAN_MAX_STREAM_MB``). The inbox service also
+runs each document in a child process with ``max_memory_bytes`` of address space on top of
+the loaded models (``VNPLAN_MAX_MEMORY_MB``) and ``timeout`` seconds of wall-clock time
+(``VNPLAN_TIMEOUT``); see :mod:`pipeline.run.workers`.
+
 ``VNPLAN_PDF_TEXT`` picks how the text layer of a PDF is read: ``pdfplumber`` (default: every
 page with pdfplumber) or ``pdfium`` (characters from pypdfium2, several times faster, with
 pdfplumber only on the pages that need it: tables, images, legacy fonts; see
@@ -29,6 +37,11 @@ class Limits:
     ocr_dpi: int = 200
     ocr_workers: int | None = None
     pdf_text: str = "pdfplumber"
+    max_chars: int = 5_000_000
+    max_xml_bytes: int = 64 * 1024 * 1024
+    max_stream_bytes: int = 256 * 1024 * 1024
+    max_memory_bytes: int = 2048 * 1024 * 1024
+    timeout: float = 600.0
 
     @classmethod
     def from_env(cls, max_mb: float | None = None, max_pages: int | None = None) -> "Limits":
@@ -48,14 +61,20 @@ class Limits:
             ocr_dpi=int(env.get("VNPLAN_OCR_DPI", cls.ocr_dpi)),
             ocr_workers=int(workers) if workers else None,
             pdf_text=pdf_text,
+            max_chars=int(env.get("VNPLAN_MAX_CHARS", cls.max_chars)),
+            max_xml_bytes=int(float(env.get("VNPLAN_MAX_XML_MB", cls.max_xml_bytes / 2**20)) * 2**20),
+            max_stream_bytes=int(float(env.get("VNPLAN_MAX_STREAM_MB", cls.max_stream_bytes / 2**20)) * 2**20),
+            max_memory_bytes=int(float(env.get("VNPLAN_MAX_MEMORY_MB", cls.max_memory_bytes / 2**20)) * 2**20),
+            timeout=float(env.get("VNPLAN_TIMEOUT", cls.timeout)),
         )
 
     def output_settings(self) -> dict[str, object]:
         """The settings that can change a record, for cache keys: all but the number of OCR
-        workers (the size and page limits decide whether a file fails as ``too_large``, the DPI
-        what OCR reads)."""
+        workers, the memory and the time limit (the size, page and content budgets decide whether a
+        file fails as ``too_large``, the DPI what OCR reads)."""
         return {"max_bytes": self.max_bytes, "max_pages": self.max_pages, "ocr": self.ocr,
-                "ocr_dpi": self.ocr_dpi, "pdf_text": self.pdf_text}
+                "ocr_dpi": self.ocr_dpi, "pdf_text": self.pdf_text, "max_chars": self.max_chars,
+                "max_xml_bytes": self.max_xml_bytes, "max_stream_bytes": self.max_stream_bytes}
 
 
 DEFAULT_LIMITS = Limits.from_env()

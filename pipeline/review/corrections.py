@@ -55,6 +55,7 @@ from ..publish.catalog import (
 from ..publish.names import RECORDS_DIR, record_name
 from ..publish.storage import dump_json, write_json_atomic, write_text_atomic
 from ..record.schema import problems as schema_problems
+from .bounds import evidence_problems, size_problems
 from .errors import (
     InvalidEdit,
     PatchError,
@@ -77,6 +78,8 @@ from .patch import (
 MACHINE_DIR = "machine"
 CORRECTIONS_DIR = "corrections"
 BASE_DIR = "base"
+#: Invalid edits of an earlier version, moved out of ``records/`` when a new version is published.
+SET_ASIDE_DIR = "set-aside"
 REVIEW_KEY = "review"
 #: Times publish() tries to write before leaving a file that keeps changing as a pending edit.
 WRITE_ATTEMPTS = 5
@@ -356,6 +359,9 @@ def edit_problems(file: str, base: dict[str, Any], edited: Any) -> list[Problem]
     for line in schema_problems(edited):
         path, _, message = line.partition(": ")
         out.append(Problem(file, path, message))
+    known = {(p.path, p.message) for p in out}
+    out += [p for p in evidence_problems(file, edited) + size_problems(file, base, edited)
+            if (p.path, p.message) not in known]
     return out
 
 
@@ -445,6 +451,8 @@ def publish(out_dir: Path, name: str, machine_record: dict[str, Any], *, author:
     machine = strip_review(machine_record)
     with record_lock(out_dir, name):
         pending = _capture_or_keep(files, author)
+        if pending and _set_aside(files, machine):
+            pending = False
         seen = _read_bytes(files.published)
         before = None if pending or files.base.exists() else expected_published(files)
         if before is not None and seen is not None and not published_by_pipeline(out_dir, files.published.name, seen):
@@ -468,6 +476,41 @@ def publish(out_dir: Path, name: str, machine_record: dict[str, Any], *, author:
             published = _corrected(files, machine)
             seen = _read_bytes(files.published)
         return published
+
+
+def _set_aside(files: RecordFiles, machine: dict[str, Any]) -> bool:
+    """An invalid pending edit of an earlier version (another ``record_id``) when a new version
+    is published: moved to ``OUT/corrections/set-aside/<name>.<old id>.json`` (with the record it
+    was made against), so that the published file and its catalog line are the new version.
+    True if it was moved."""
+    base = expected_published(files)
+    old_id = (base or {}).get("record_id")
+    if not old_id or old_id == machine.get("record_id") or not files.published.exists():
+        return False
+    aside = files.out_dir / CORRECTIONS_DIR / SET_ASIDE_DIR
+    aside.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    os.replace(files.published, aside / f"{files.name}.{old_id[:12]}.{stamp}.json")
+    write_json_atomic(aside / f"{files.name}.{old_id[:12]}.{stamp}.base.json", base)
+    files.base.unlink(missing_ok=True)
+    return True
+
+
+def restore_missing(out_dir: Path, record_paths: list[str] | None = None) -> list[str]:
+    """Publish again, from its machine copy, every record file of the catalog (or of
+    ``record_paths``, relative to ``out_dir``) that was deleted; returns their names. A record
+    without a machine copy cannot be restored and is left out."""
+    out_dir = Path(out_dir)
+    paths = record_paths if record_paths is not None else [e["record_path"] for e in read_catalog(out_dir)]
+    restored = []
+    for rel in paths:
+        if (out_dir / rel).exists():
+            continue
+        name = key_of(rel)
+        if RecordFiles(out_dir, name).machine.exists():
+            republish(out_dir, name)
+            restored.append(name)
+    return restored
 
 
 def _unchanged(files: RecordFiles, seen: bytes | None, before_write: Callable[[Path], None] | None

@@ -15,6 +15,7 @@ record into the output folder, and the catalog is updated once, by the flow run.
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -22,6 +23,7 @@ from typing import Any, Callable, Iterator
 from prefect import flow, get_run_logger, task
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from ..core.reaper import guard
 from ..publish.catalog import update_catalog
 from ..record.build import failure_record
 from .batch import Summary, collect_inputs, process_and_write, write_record
@@ -167,6 +169,26 @@ def _run_tasks(inputs: list[str], out: str) -> list[dict[str, Any]]:
     return entries
 
 
+_guarded: dict[int, Any] = {}
+
+
+def start_api() -> None:
+    """Start Prefect's temporary API now (when no ``PREFECT_API_URL`` is set), in the calling
+    thread, before any flow runs, and make it die with this process even on SIGKILL
+    (:func:`pipeline.core.reaper.guard`); Prefect stops it itself on a normal exit."""
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    proc = server.server_process
+    if proc is not None and proc.pid not in _guarded:
+        _guarded[proc.pid] = guard(proc.pid)
+
+
 # Services registered for the inbox flow: a flow's parameters must be plain data, so the flow
 # is given a service's key and finds the running service (its locks and state) here.
 _SERVICES: dict[str, Any] = {}
@@ -192,7 +214,23 @@ def inbox_batch_flow(service: Any, paths: list[Path]) -> list[Any]:
     key = str(id(service))
     _SERVICES[key] = service
     runner = ThreadPoolTaskRunner(max_workers=max(1, service.config.concurrency))
-    return _inbox_batch.with_options(task_runner=runner)(key, [str(p) for p in paths])
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            result["value"] = _inbox_batch.with_options(task_runner=runner)(key, [str(p) for p in paths])
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            result["error"] = exc
+
+    # The flow runs in a thread of its own: Prefect then leaves the service's SIGTERM handler in
+    # place (it replaces it only in the main thread), and a SIGTERM stops the service cleanly.
+    thread = threading.Thread(target=run, name="inbox-batch", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.5)
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
 
 
 def process_with_prefect(paths: list[Path], out_dir: Path, workers: int = DEFAULT_WORKERS,

@@ -7,7 +7,11 @@ Layout under an inbox folder ``INBOX``::
     INBOX/processed/       files that were read, each with ``<name>.record.json`` next to it
     INBOX/failed/          files that could not be read, each with ``<name>.failure.json``
 
-Every file ends in ``processed/`` or ``failed/``; nothing is deleted. A file's content hash
+Every file ends in ``processed/`` or ``failed/``; nothing is deleted and nothing is overwritten:
+a file is moved there under a name nobody holds, and the move itself refuses to replace
+(:meth:`Layout.place`: a hard link, which fails if the name exists, then the claimed name is
+removed). Only regular files are inputs: a symbolic link, a folder, a pipe or a device in the
+inbox is left where it is, with a logged reason (:meth:`Layout.scan`). A file's content hash
 is its identity: the same bytes dropped again under any name are recognised and not extracted
 again (they go to ``processed/`` or ``failed/`` with a ``<name>.duplicate.json`` note). A new file
 under a known name is a new version of that name; the catalog keeps the current one.
@@ -19,8 +23,13 @@ writes are atomic and idempotent, so nothing is lost and nothing is duplicated.
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import os
 import re
+import signal
 import sqlite3
+import stat
 import threading
 import time
 from contextlib import contextmanager
@@ -28,7 +37,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..publish.names import capped, readable
+
 WORK, PROCESSED, FAILED = ".work", "processed", "failed"
+#: Notes written next to a file in ``processed/`` or ``failed/``.
+NOTES = (".record.json", ".failure.json", ".duplicate.json")
+_CHUNK = 1024 * 1024
 _TEMPORARY = re.compile(r"^(?:\.|~\$|~)|\.(?:part|tmp|crdownload|partial|download|swp)$", re.IGNORECASE)
 
 
@@ -37,11 +51,15 @@ def is_temporary(name: str) -> bool:
     return bool(_TEMPORARY.search(name))
 
 
-def safe_name(name: str) -> str:
-    """A file name safe to store: no path parts, no control characters, not hidden."""
-    name = name.replace("\\", "/").split("/")[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
-    return name or "unnamed"
+def safe_name(name: str | bytes) -> str:
+    """A file name safe to store: valid UTF-8 in NFC, no path parts, no control characters,
+    not hidden, at most :data:`~pipeline.publish.names.MAX_NAME_BYTES` bytes. A name that had to
+    be changed for that (beyond NFC) carries a hash of the original (``doc01~1a2b3c4d.txt``), so
+    that two inputs whose names differ only in what was removed never share a name."""
+    text = readable(name)
+    clean = text.replace("\\", "/").split("/")[-1]
+    clean = re.sub(r"[\x00-\x1f\x7f\ufffd]", "", clean).strip().lstrip(".") or "unnamed"
+    return capped(clean, name)
 
 
 @dataclass(frozen=True)
@@ -64,22 +82,153 @@ class Layout:
         for d in (self.work, self.processed, self.failed):
             d.mkdir(parents=True, exist_ok=True)
 
+    def scan(self) -> tuple[list[Path], dict[Path, str]]:
+        """Regular files waiting in the inbox (oldest first), and the other entries that are
+        not inputs with the reason (never followed: a link could point anywhere)."""
+        files, refused = [], {}
+        with os.scandir(self.inbox) as entries:
+            for entry in entries:
+                if is_temporary(entry.name) or entry.name in (WORK, PROCESSED, FAILED):
+                    continue
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if stat.S_ISLNK(st.st_mode):
+                    refused[Path(entry.path)] = "a symbolic link: links are not followed; copy the file itself"
+                elif stat.S_ISDIR(st.st_mode):
+                    refused[Path(entry.path)] = "a folder: drop the files themselves"
+                elif not stat.S_ISREG(st.st_mode):
+                    refused[Path(entry.path)] = "not a regular file (a pipe, socket or device)"
+                else:
+                    files.append((st.st_mtime, entry.name, Path(entry.path)))
+        return [p for _, _, p in sorted(files)], refused
+
     def waiting(self) -> list[Path]:
-        """Files dropped in the inbox and not yet claimed, oldest first."""
-        files = [p for p in self.inbox.iterdir() if p.is_file() and not is_temporary(p.name)]
-        return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+        """Regular files dropped in the inbox and not yet claimed, oldest first."""
+        return self.scan()[0]
 
     def claimed(self) -> list[Path]:
         return sorted(p for p in self.work.iterdir() if p.is_file() and not p.name.endswith(".tmp"))
 
-    def final_path(self, folder: Path, name: str, sha: str) -> Path:
-        """Where a file goes in ``folder``: its safe name, or name + hash when that is taken."""
+    def candidates(self, folder: Path, name: str, sha: str) -> Iterator[Path]:
+        """Names a file may take in ``folder``, in order: its safe name, then name + hash, then
+        name + hash + a counter. Never a name ending like a note."""
         name = safe_name(name)
-        target = folder / name
-        if not target.exists():
-            return target
         stem, dot, suffix = name.partition(".") if "." in name else (name, "", "")
-        return folder / f"{stem}-{sha[:12]}{dot}{suffix}"
+        if not name.endswith(NOTES):
+            yield folder / name
+        tag = sha[:12] if sha else "unhashed"
+        if name.endswith(NOTES):
+            yield folder / f"{name}.{tag}"
+            stem, dot, suffix = f"{name}.{tag}", "", ""
+        else:
+            yield folder / f"{stem}-{tag}{dot}{suffix}"
+        for i in range(2, 10_000):
+            yield folder / f"{stem}-{tag}-{i}{dot}{suffix}"
+
+    def place(self, source: Path, folder: Path, name: str, sha: str) -> Path:
+        """Give ``source`` (in ``.work/``) a name in ``folder`` that nobody holds, atomically:
+        a hard link (which refuses an existing name) while ``source`` stays where it is. A name
+        already linked to ``source`` itself (a run killed after this step) is taken again.
+        Remove ``source`` (:meth:`release`) once the notes are written."""
+        for target in self.candidates(folder, name, sha):
+            if _same_file(source, target):
+                return target
+            if any(os.path.lexists(f"{target}{note}") for note in NOTES):
+                continue  # a note of an earlier file (whose file was removed) keeps its name
+            try:
+                os.link(source, target, follow_symlinks=False)
+                return target
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                    raise
+                if rename_no_replace(source, target):  # no hard links here: move it now
+                    return target
+        raise FileExistsError(f"no free name for {name!r} in {folder}")
+
+    @staticmethod
+    def release(source: Path, target: Path) -> None:
+        """Remove the claimed name of a file :meth:`place` gave ``target``."""
+        if source != target and os.path.lexists(source) and _same_file(source, target):
+            os.unlink(source)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        sa, sb = os.lstat(a), os.lstat(b)
+    except OSError:
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+_RENAME_NOREPLACE = 1
+
+
+def rename_no_replace(source: Path, target: Path) -> bool:
+    """Rename ``source`` to ``target`` unless ``target`` exists (``renameat2(RENAME_NOREPLACE)``;
+    where the file system cannot, a check just before the rename). False if ``target`` exists."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        res = libc.renameat2(-100, os.fsencode(source), -100, os.fsencode(target), _RENAME_NOREPLACE)
+        if res == 0:
+            return True
+        err = ctypes.get_errno()
+        if err == errno.EEXIST:
+            return False
+        if err not in (errno.EINVAL, errno.ENOSYS):
+            raise OSError(err, os.strerror(err), str(source))
+    except AttributeError:
+        pass
+    if os.path.lexists(target):
+        return False
+    os.rename(source, target)
+    return True
+
+
+def hash_file(path: Path) -> tuple[str, int]:
+    """sha256 and size of a regular file, read in chunks (never whole), never through a link.
+    Raises :class:`OSError` for a file that cannot be read or is not a regular file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        digest, size = hashlib.sha256(), 0
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+_F_SETLEASE, _F_SETSIG, _F_RDLCK, _F_UNLCK = 1024, 10, 0, 2
+
+
+def open_for_writing(path: Path) -> bool | None:
+    """Whether another process holds ``path`` open for writing (a copy still going on): a read
+    lease is refused then. None when that cannot be told (not the file's owner, a file system
+    without leases)."""
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        # a writer opening the file during the probe breaks the lease with a signal: SIGURG, whose
+        # default action is to ignore it (SIGIO, the default, would end the process)
+        fcntl.fcntl(fd, _F_SETSIG, signal.SIGURG)
+        fcntl.fcntl(fd, _F_SETLEASE, _F_RDLCK)
+    except OSError as exc:
+        return True if exc.errno in (errno.EAGAIN, errno.EBUSY) else None
+    else:
+        fcntl.fcntl(fd, _F_SETLEASE, _F_UNLCK)
+        return False
+    finally:
+        os.close(fd)
 
 
 def work_name(sha: str, name: str) -> str:

@@ -1,19 +1,37 @@
 """The inbox service: watch a folder, process every file that lands in it, lose none.
 
-``python -m pipeline watch INBOX`` polls the inbox, waits until a file has stopped growing
-(same size and modification time for ``settle`` seconds), claims it by an atomic rename into
-``INBOX/.work/``, and processes claimed files concurrently (``concurrency`` at a time) either
-in threads (``engine="local"``) or as Prefect flow runs with one task per file
-(``engine="prefect"``). See :mod:`pipeline.run.inbox` for the lifecycle and crash safety.
+``python -m pipeline watch INBOX`` polls the inbox, waits until a file has settled, claims it
+by an atomic rename into ``INBOX/.work/``, and processes claimed files concurrently
+(``concurrency`` at a time) either in threads (``engine="local"``) or as Prefect flow runs with
+one task per file (``engine="prefect"``). See :mod:`pipeline.run.inbox` for the lifecycle and
+crash safety.
+
+A file has settled when no process holds it open for writing (a read lease can be taken, where
+the file system supports leases) and its size and modification time have not changed for
+``settle`` seconds, or, for a file seen changing, for twice the longest pause seen between its
+changes (a slow writer that pauses between bursts is waited for). Writers that cannot be
+detected should write ``NAME.part`` and rename it when done: temporary names are never read.
+The content is hashed when claimed and again before the file is moved out of ``.work/``; a file
+that changed meanwhile is put back into the inbox and processed again once it settles, so the
+bytes processed are the bytes kept.
+
+Each document is processed in a child process under the memory and time limits of
+:class:`~pipeline.ingest.limits.Limits` (:mod:`pipeline.run.workers`); a file the service cannot
+claim, name, read or decode becomes a ``failed`` entry with the reason, and the service goes on.
+On SIGTERM or SIGINT it stops claiming, ends the running workers (their files stay claimed and
+are redone at the next start) and exits. Child processes and temporary folders die with it
+(:mod:`pipeline.core.reaper`); at start-up, those a killed service left are removed.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
+import logging
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 import uuid
@@ -23,14 +41,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..core.model import SourceInfo
+from ..core.reaper import clean_stale_folders, mark_owner
 from ..ingest.limits import DEFAULT_LIMITS, Limits
+from ..ingest.readers import too_large
+from ..ingest.readers.office import TEMPLATE_ENV
 from ..publish.catalog import catalog_entry, update_catalog
-from ..publish.names import RECORDS_DIR, record_name
+from ..publish.names import RECORDS_DIR, legacy_record_name, record_name
 from ..publish.storage import write_json_atomic
 from ..record.build import failure_record
-from ..review.corrections import BASE_DIR, CORRECTIONS_DIR, MACHINE_DIR, publish
-from .inbox import Layout, StateStore, safe_name, split_work_name, work_name
-from .process import process_bytes, source_info
+from ..record.schema import validate
+from ..review.corrections import (
+    BASE_DIR,
+    CORRECTIONS_DIR,
+    MACHINE_DIR,
+    publish,
+    restore_missing,
+)
+from .inbox import (
+    Layout,
+    StateStore,
+    hash_file,
+    open_for_writing,
+    safe_name,
+    split_work_name,
+    work_name,
+)
+from .workers import DocumentWorkers, Interrupted
+
+log = logging.getLogger("pipeline.inbox")
 
 HISTORY_DIR = "history"
 
@@ -44,6 +83,10 @@ class ServiceConfig:
     settle: float = 2.0
     limits: Limits = DEFAULT_LIMITS
     engine: str = "local"
+    #: Each document in a child process with memory and time limits (:mod:`.workers`); off, they
+    #: run in the service's threads (only the size and content budgets then hold).
+    isolate: bool = field(default_factory=lambda: os.environ.get("VNPLAN_ISOLATE", "1").strip().lower()
+                          not in ("0", "false", "no", "off"))
 
 
 @dataclass
@@ -52,7 +95,8 @@ class Outcome:
 
     name: str
     sha256: str
-    state: str  # "processed", "failed", "duplicate"
+    state: str  # "processed", "failed", "duplicate"; "refused" (left in the inbox), "requeued"
+    # (changed while processed: back in the inbox), "interrupted" (stays claimed)
     final_path: str
     detail: dict[str, Any] = field(default_factory=dict)
 
@@ -71,9 +115,13 @@ class InboxService:
         self._catalog_lock = threading.Lock()
         self._sha_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._sha_guard = threading.Lock()
-        self._seen: dict[Path, tuple[int, int, float]] = {}
+        self._seen: dict[Path, tuple[int, int, float, float]] = {}
+        self._refused: dict[Path, str] = {}
+        self._unmovable: dict[Path, str] = {}
         self._stop = threading.Event()
         self._lockfile: Any = None
+        self._workers = DocumentWorkers() if config.isolate else None
+        self._tmp: Path | None = None
 
     # -- single instance -------------------------------------------------------------------
     def acquire(self) -> None:
@@ -90,42 +138,119 @@ class InboxService:
             self._lockfile = None
 
     def stop(self, *_: Any) -> None:
+        """Stop claiming and end the running documents (they stay claimed, redone at the next start)."""
         self._stop.set()
+        if self._workers is not None:
+            self._workers.stop()
+
+    # -- start-up and shut-down --------------------------------------------------------------
+    def start(self) -> None:
+        """Before any document: remove what killed services left in the temporary folder, give
+        this service its own temporary folder, and load the models once, in this thread (the fork
+        server of the workers, or this process when documents are not isolated)."""
+        for stale in clean_stale_folders():
+            log.info("removed %s, left by a service that was killed", stale)
+        self._tmp = Path(tempfile.mkdtemp(prefix="vnplan-service-"))
+        mark_owner(self._tmp)
+        os.environ[TEMPLATE_ENV] = str(self._tmp)
+        if self._workers is not None:
+            self._workers.start()
+        else:
+            from . import preload
+
+            preload.warm_up()
+        if self.config.engine == "prefect":
+            from .flows import start_api
+
+            start_api()
+
+    def shutdown(self) -> None:
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            if os.environ.get(TEMPLATE_ENV) == str(self._tmp):
+                del os.environ[TEMPLATE_ENV]
+            self._tmp = None
 
     # -- discovery -------------------------------------------------------------------------
     def stable_files(self, now: float | None = None) -> list[Path]:
-        """Waiting files whose size and mtime have not changed for ``settle`` seconds."""
+        """Waiting files that have settled (see the module docstring). Entries that are not
+        regular files are left where they are, their reason logged once (and reported as
+        ``refused`` outcomes by :meth:`refusals`)."""
         now = time.monotonic() if now is None else now
         ready, current = [], {}
-        for path in self.layout.waiting():
+        waiting, refused = self.layout.scan()
+        self._new_refusals = {p: r for p, r in refused.items() if self._refused.get(p) != r}
+        for path, reason in self._new_refusals.items():
+            log.warning("left in the inbox: %s: %s", os.fsdecode(path.name).encode("utf-8", "replace").decode(), reason)
+        self._refused = refused
+        for path in waiting:
             try:
-                st = path.stat()
+                st = path.lstat()
             except FileNotFoundError:
                 continue
             key = (st.st_size, st.st_mtime_ns)
             prev = self._seen.get(path)
-            since = prev[2] if prev and prev[:2] == key else now
-            current[path] = (*key, since)
-            if now - since >= self.config.settle:
+            if prev is None:
+                since, gap = now, 0.0
+            elif prev[:2] == key:
+                since, gap = prev[2], prev[3]
+            else:  # changed: wait for twice the longest pause between changes
+                since, gap = now, max(prev[3], now - prev[2])
+            current[path] = (*key, since, gap)
+            if now - since >= max(self.config.settle, 2 * gap) and not open_for_writing(path):
                 ready.append(path)
         self._seen = current
         return ready
 
+    def refusals(self) -> list[Outcome]:
+        """Outcomes for the entries newly left in the inbox by the last :meth:`stable_files`."""
+        return [Outcome(safe_name(p.name), "", "refused", str(p), {"reason": r})
+                for p, r in getattr(self, "_new_refusals", {}).items()]
+
     def claim(self, path: Path) -> Path | None:
-        """Move a waiting file into ``.work/`` under its content hash; None if it vanished."""
+        """Move a waiting file into ``.work/`` under its content hash. None if it vanished, if it
+        cannot be moved (left in the inbox, the reason logged), or if it cannot be read (then it
+        is in ``failed/`` with the reason)."""
         pending = self.layout.work / f"claim-{uuid.uuid4().hex}__{safe_name(path.name)}"
         try:
-            os.replace(path, pending)
+            os.rename(path, pending)  # .work/ holds only fresh unique names: nothing to replace
         except FileNotFoundError:
+            return None
+        except OSError as exc:
+            reason = f"cannot be moved out of the inbox: {exc.strerror or exc}"
+            if self._unmovable.get(path) != reason:
+                log.warning("left in the inbox: %s: %s", safe_name(path.name), reason)
+            self._unmovable[path] = reason
             return None
         return self._name_by_hash(pending)
 
-    def _name_by_hash(self, pending: Path) -> Path:
+    def _name_by_hash(self, pending: Path) -> Path | None:
         _, name = split_work_name(pending.name)
-        sha = hashlib.sha256(pending.read_bytes()).hexdigest()
+        try:
+            sha, _ = hash_file(pending)
+        except OSError as exc:
+            self._unreadable(pending, name, exc)
+            return None
         target = self.layout.work / work_name(sha, name)
-        os.replace(pending, target)
+        if os.path.lexists(target):  # the same bytes under the same name claimed twice
+            target = self.layout.work / work_name(sha, f"{uuid.uuid4().hex[:8]}-{name}")
+        os.rename(pending, target)
         return target
+
+    def _unreadable(self, pending: Path, name: str, exc: OSError) -> None:
+        """A claimed file that cannot be read (no permission, not a regular file any more): into
+        ``failed/`` with a failure note; it has no content hash, so no record is published."""
+        what = "is not a regular file" if exc.errno in (40, 22) else "cannot be read"
+        record = failure_record(SourceInfo(name, "0" * 64, "application/octet-stream", 0), [{
+            "code": "io_error", "stage": "claim", "message": f"{name!r} {what}: {exc.strerror or exc}",
+            "exception": type(exc).__name__,
+            "hint": "Check the file's permissions (the service must be able to read it) and drop it again.",
+        }])
+        validate(record)
+        final = self.layout.place(pending, self.layout.failed, name, "")
+        write_json_atomic(final.with_name(final.name + ".failure.json"), record)
+        self.layout.release(pending, final)
+        log.warning("failed: %s %s: %s", name, what, exc)
 
     def clean_temporaries(self) -> int:
         """Remove the temporary files of atomic writes a killed run left behind (only one service
@@ -141,63 +266,122 @@ class InboxService:
         return removed
 
     def recover(self) -> list[Path]:
-        """Files a previous run claimed but did not finish, ready to be redone."""
+        """Files a previous run claimed but did not finish, ready to be redone; record files
+        deleted from the output folder are published again from their machine copies."""
         self.clean_temporaries()
+        for name in restore_missing(self.config.out):
+            log.warning("record file of %s was missing: published again from its machine copy", name)
         out = []
         for path in self.layout.claimed():
             sha, _ = split_work_name(path.name)
-            out.append(path if len(sha) == 64 else self._name_by_hash(path))
+            claimed = path if len(sha) == 64 else self._name_by_hash(path)
+            if claimed is not None:
+                out.append(claimed)
         return out
 
     # -- handling one file -------------------------------------------------------------------
     def handle(self, work_path: Path) -> Outcome:
+        """Process one claimed file. Never raises for a file: whatever goes wrong with it is
+        logged and the file stays claimed (redone at the next start) or ends in ``failed/``."""
         sha, name = split_work_name(work_path.name)
-        with self._sha_guard:
-            lock = self._sha_locks[sha]
-        with lock:
-            known = self.state.get(sha)
-            if known is not None:
-                if known["filename"] == name and not Path(known["final_path"]).exists():
-                    os.replace(work_path, known["final_path"])  # finished before a crash, not yet moved
-                    return Outcome(name, sha, known["state"], known["final_path"])
-                return self._duplicate(work_path, name, sha, known)
-            return self._extract(work_path, name, sha)
+        try:
+            with self._sha_guard:
+                lock = self._sha_locks[sha]
+            with lock:
+                known = self.state.get(sha)
+                if known is not None:
+                    final = Path(known["final_path"])
+                    if known["filename"] == name and self._finish_move(work_path, final):
+                        return Outcome(name, sha, known["state"], known["final_path"])
+                    return self._duplicate(work_path, name, sha, known)
+                return self._extract(work_path, name, sha)
+        except Interrupted:
+            return Outcome(name, sha, "interrupted", str(work_path))
+        except Exception as exc:  # noqa: BLE001 - one file must never stop the service
+            log.exception("could not handle %s", work_path.name)
+            return Outcome(name, sha, "interrupted", str(work_path), {"error": f"{type(exc).__name__}: {exc}"})
+
+    def _finish_move(self, work_path: Path, final: Path) -> bool:
+        """A file finished before a crash, not yet moved (or moved, its claimed name not yet
+        removed): complete the move. False if ``final`` holds another file."""
+        if os.path.lexists(final):
+            if os.path.samefile(work_path, final):
+                self.layout.release(work_path, final)
+                return True
+            return False
+        try:
+            os.link(work_path, final, follow_symlinks=False)
+        except FileExistsError:
+            return False
+        self.layout.release(work_path, final)
+        return True
 
     def _duplicate(self, work_path: Path, name: str, sha: str, known: dict[str, Any]) -> Outcome:
         folder = self.layout.processed if known["state"] == "processed" else self.layout.failed
-        final = self.layout.final_path(folder, name, sha)
+        restore_missing(self.config.out, [known["record_path"]])  # a deleted record file comes back
+        final = self.layout.place(work_path, folder, name, sha)
         note = {"duplicate_of": known["final_path"], "sha256": sha, "filename": name,
                 "record_path": known["record_path"], "state": known["state"]}
         write_json_atomic(final.with_name(final.name + ".duplicate.json"), note)
         self.state.add_duplicate(str(final), sha)
-        os.replace(work_path, final)
+        self.layout.release(work_path, final)
         return Outcome(name, sha, "duplicate", str(final), note)
 
     def _extract(self, work_path: Path, name: str, sha: str) -> Outcome:
-        data = work_path.read_bytes()
+        limits = self.config.limits
+        size = work_path.lstat().st_size
+        source = SourceInfo(name, sha, "application/octet-stream", size)
+        if size > limits.max_bytes:  # refused before a byte is read
+            record = failure_record(source, [too_large(name, size, limits).to_dict()])
+        else:
+            record = self._process(work_path, name, source)
         try:
-            record = process_bytes(data, name, self.config.limits)
-        except Exception as exc:  # a pipeline bug must not stop the service
-            record = failure_record(source_info(data, name), [{
-                "code": "internal_error", "stage": "process", "message": f"{type(exc).__name__}: {exc}",
-                "exception": type(exc).__name__, "hint": "This is a pipeline bug; report it with the file attached.",
-            }])
+            now_sha, _ = hash_file(work_path)
+        except OSError:
+            now_sha = ""
+        if now_sha != sha or record["source"]["sha256"] not in (sha, "0" * 64):
+            return self._requeue(work_path, name, sha)
         ok = record["status"] != "failed"
         folder = self.layout.processed if ok else self.layout.failed
-        final = self.layout.final_path(folder, name, sha)
+        final = self.layout.place(work_path, folder, name, sha)
         write_json_atomic(final.with_name(final.name + (".record.json" if ok else ".failure.json")), record)
         record_path = self._publish(record, name, sha)
         error = record["errors"][0] if record["errors"] else {}
         self.state.finish(sha, name, "processed" if ok else "failed", str(final), record_path,
                           error.get("code"), error.get("message"))
-        os.replace(work_path, final)
+        self.layout.release(work_path, final)
         return Outcome(name, sha, "processed" if ok else "failed", str(final), {"status": record["status"]})
+
+    def _process(self, work_path: Path, name: str, source: SourceInfo) -> dict[str, Any]:
+        """The record of one claimed file: in a worker process, or here when not isolated."""
+        if self._workers is not None:
+            return self._workers.process(work_path, name, source, self.config.limits)
+        from .process import process_bytes
+        from .workers import limit_record, read_regular
+
+        try:
+            return process_bytes(read_regular(work_path), name, self.config.limits)
+        except MemoryError:
+            return limit_record(source, "too_large", f"{name!r} needs more memory than there is",
+                                "Split the document, or lower the budgets (VNPLAN_MAX_CHARS).")
+        except Exception as exc:  # noqa: BLE001 - a pipeline bug must not stop the service
+            return limit_record(source, "internal_error", f"{type(exc).__name__}: {exc}",
+                                "This is a pipeline bug; report it with the file attached.")
+
+    def _requeue(self, work_path: Path, name: str, sha: str) -> Outcome:
+        """The file changed while it was processed (a writer still at work): put it back into
+        the inbox, under a name nobody holds, to be processed again once it settles."""
+        back = self.layout.place(work_path, self.layout.inbox, name, f"changed{uuid.uuid4().hex[:6]}")
+        self.layout.release(work_path, back)
+        log.warning("%s changed while it was processed: back in the inbox as %s", name, back.name)
+        return Outcome(name, sha, "requeued", str(back))
 
     def _publish(self, record: dict[str, Any], name: str, sha: str) -> str:
         """Write the record to the output folder and make it the current version of ``name``."""
         out = self.config.out
         rel = f"{RECORDS_DIR}/{record_name(name)}"
         with self._catalog_lock:
+            self._retire_legacy(name)
             # publish() captures a reviewer's pending edit first, then applies the corrections
             published = publish(out, record_name(name)[:-5], record,
                                 before_write=lambda current: self._archive(current, name, sha))
@@ -219,6 +403,21 @@ class InboxService:
             history.parent.mkdir(parents=True, exist_ok=True)
             os.replace(current, history)
 
+    def _retire_legacy(self, name: str) -> None:
+        """A record of ``name`` published under the name earlier versions gave it (shared by
+        several inputs) moves to ``records/history/`` when ``name`` gets its own record file."""
+        legacy = self.config.out / RECORDS_DIR / legacy_record_name(name)
+        if legacy.name == record_name(name) or not legacy.exists():
+            return
+        try:
+            owner = json.loads(legacy.read_text(encoding="utf-8"))["source"]["filename"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        if owner == name:
+            history = self.config.out / RECORDS_DIR / HISTORY_DIR / legacy.name
+            history.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(legacy, history)
+
     # -- the loop ----------------------------------------------------------------------------
     def run_batch(self, paths: list[Path]) -> list[Outcome]:
         if not paths:
@@ -231,27 +430,31 @@ class InboxService:
             return list(pool.map(self.handle, paths))
 
     def run(self, once: bool = False, on_batch: Callable[[list[Outcome]], None] | None = None) -> None:
-        """Serve until stopped (or, with ``once``, until the inbox is empty)."""
+        """Serve until stopped (or, with ``once``, until no input is waiting)."""
         self.acquire()
         previous = {}
         try:
             if threading.current_thread() is threading.main_thread():
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     previous[sig] = signal.signal(sig, self.stop)
+            self.start()
             outcomes = self.run_batch(self.recover())
             if on_batch and outcomes:
                 on_batch(outcomes)
             while not self._stop.is_set():
-                claimed = [w for w in (self.claim(p) for p in self.stable_files()) if w is not None]
-                outcomes = self.run_batch(claimed)
+                ready = self.stable_files()
+                refused = self.refusals()
+                claimed = [w for w in (self.claim(p) for p in ready if not self._stop.is_set()) if w is not None]
+                outcomes = refused + self.run_batch(claimed)
                 if on_batch and outcomes:
                     on_batch(outcomes)
-                if once and not claimed and not self.layout.waiting():
+                if once and not claimed and not [p for p in self.layout.waiting() if p not in self._unmovable]:
                     break
                 self._stop.wait(self.config.poll)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            self.shutdown()
             self.release()
 
 

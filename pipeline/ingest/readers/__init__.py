@@ -15,6 +15,7 @@ from typing import Callable
 
 from ...core.model import RawDocument
 from ...errors import ReaderError, TooLarge, UnsupportedFormat
+from ..budgets import check_chars, check_docx_xml, check_pdf_streams, check_text_bytes
 from ..limits import DEFAULT_LIMITS, Limits
 from . import doc, docx, html, pdf, rtf, text
 
@@ -63,23 +64,40 @@ def detect_format(data: bytes, filename: str) -> Format:
     raise UnsupportedFormat(f"unsupported file format for {filename!r} (suffix {suffix or 'none'!r})")
 
 
+def too_large(filename: str, size: int, limits: Limits) -> TooLarge:
+    """The error for a file of ``size`` bytes over the size limit (the same wherever it is checked)."""
+    return TooLarge(f"{filename!r} is {size:,} bytes, over the limit of {limits.max_bytes:,} bytes")
+
+
 def read_bytes(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> RawDocument:
     """Read ``data`` with the reader its format calls for.
 
     Raises a :class:`ReaderError` subclass with a clear message when the file cannot be read.
     """
     if len(data) > limits.max_bytes:
-        raise TooLarge(f"{filename!r} is {len(data):,} bytes, over the limit of {limits.max_bytes:,} bytes")
+        raise too_large(filename, len(data), limits)
     fmt = detect_format(data, filename)
+    _BUDGETS.get(fmt.name, _no_budget)(data, filename, limits)
     try:
         raw = fmt.reader(data, filename, limits)
-    except ReaderError:
+    except (ReaderError, MemoryError):  # out of memory: the worker's limit, reported as too_large
         raise
     except Exception as exc:  # a third-party parser failing on a broken file
         raise ReaderError(f"{fmt.name} reader could not read {filename!r}: {type(exc).__name__}: {exc}") from exc
+    check_chars(raw.pages, filename, limits)
     raw.media_type = fmt.media_type
     raw.ingest.setdefault("reader", fmt.name)
     return raw
+
+
+def _no_budget(data: bytes, filename: str, limits: Limits) -> None:
+    return None
+
+
+#: Content budgets checked before a format's reader holds the content (:mod:`..budgets`).
+_BUDGETS: dict[str, Callable[[bytes, str, Limits], None]] = {
+    "pdf": check_pdf_streams, "docx": check_docx_xml, "text": check_text_bytes, "html": check_text_bytes,
+}
 
 
 __all__ = ["FORMATS", "Format", "Reader", "detect_format", "read_bytes"]

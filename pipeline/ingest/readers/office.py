@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -34,11 +35,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ...core.reaper import guard, mark_owner
 from ...errors import ConverterMissing, ReaderError
 
 #: Program names tried on ``PATH``, in order.
 PROGRAMS = ("soffice", "libreoffice")
 DEFAULT_TIMEOUT = 120.0
+#: A folder shared by the processes of one service for the profile template (set by the service).
+TEMPLATE_ENV = "VNPLAN_LO_TEMPLATE"
 
 
 def _timeout_from_env() -> float:
@@ -108,9 +112,19 @@ _template_lock = threading.Lock()
 _template: Path | None = None
 
 
+def _template_path() -> Path | None:
+    """The profile template: under ``$VNPLAN_LO_TEMPLATE`` when set (a folder shared by the
+    processes of one service, which removes it), else this process's own copy."""
+    shared = os.environ.get(TEMPLATE_ENV)
+    if shared:
+        path = Path(shared) / "profile"
+        return path if path.is_dir() else None
+    return _template
+
+
 def _seed_profile(profile: Path) -> None:
     """Start ``profile`` from a copy of an earlier conversion's profile, when there is one."""
-    template = _template
+    template = _template_path()
     if template is None:
         return
     try:
@@ -123,13 +137,22 @@ def _keep_profile(profile: Path) -> None:
     """Keep a copy of a freshly built profile as the template for later conversions."""
     global _template
     with _template_lock:
-        if _template is not None or not profile.is_dir():
+        if _template_path() is not None or not profile.is_dir():
             return
-        holder = Path(tempfile.mkdtemp(prefix="vnplan-lo-template-"))
+        shared = os.environ.get(TEMPLATE_ENV)
+        holder = Path(tempfile.mkdtemp(prefix="vnplan-lo-template-", dir=shared or None))
+        mark_owner(holder)
         try:
             shutil.copytree(profile, holder / "profile", symlinks=True,
                             ignore=shutil.ignore_patterns(".lock", "*.log"))
         except OSError:
+            shutil.rmtree(holder, ignore_errors=True)
+            return
+        if shared:  # first complete copy wins; a folder rename is atomic
+            try:
+                os.rename(holder / "profile", Path(shared) / "profile")
+            except OSError:
+                pass
             shutil.rmtree(holder, ignore_errors=True)
             return
         atexit.register(shutil.rmtree, holder, True)
@@ -164,10 +187,11 @@ def convert_to_docx(data: bytes, filename: str, *, suffix: str, infilter: str | 
     timeout = TIMEOUT if timeout is None else timeout
     with tempfile.TemporaryDirectory(prefix="vnplan-lo-") as tmp:
         work = Path(tmp)
+        mark_owner(work)
         source = work / f"input{suffix}"
         source.write_bytes(data)
         outdir, profile = work / "out", work / "profile"
-        fresh = _template is None
+        fresh = _template_path() is None
         _seed_profile(profile)
         command = [
             converter.path, "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
@@ -181,6 +205,10 @@ def convert_to_docx(data: bytes, filename: str, *, suffix: str, infilter: str | 
                                     cwd=work, start_new_session=True)
         except OSError as exc:
             raise ReaderError(f"cannot start LibreOffice ({converter.path}) to convert {filename!r}: {exc}") from exc
+        # LibreOffice runs in a session of its own: should this process be killed, the guard
+        # kills that session and removes the private copy
+        watch = guard(proc.pid, group=True, folders=(work,))
+        _unlimit(proc.pid)
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -192,6 +220,9 @@ def convert_to_docx(data: bytes, filename: str, *, suffix: str, infilter: str | 
         except BaseException:
             _kill(proc)
             raise
+        finally:
+            if proc.poll() is not None:  # ended: the guard has nothing left to do
+                watch.release()
         result = outdir / "input.docx"
         if proc.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
             detail = _message(stdout, stderr) or f"exit status {proc.returncode}, no output"
@@ -203,6 +234,17 @@ def convert_to_docx(data: bytes, filename: str, *, suffix: str, infilter: str | 
         if fresh:
             _keep_profile(profile)
     return docx_bytes, converter
+
+
+def _unlimit(pid: int) -> None:
+    """Lift the address-space limit of a document worker (:mod:`pipeline.run.workers`) off
+    LibreOffice, which reserves much more than it uses; its time limit still holds."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            resource.prlimit(pid, resource.RLIMIT_AS, (hard, hard))
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _message(stdout: bytes, stderr: bytes) -> str:
