@@ -291,6 +291,8 @@ def test_search_command_validates_like_the_api(out: Path) -> None:
     assert r.returncode == 0 and [h["filename"] for h in json.loads(r.stdout)["items"]] == [FAILED]
     r = run("--province", "dong nai", "--no-reviewed", "--csv")
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
-    # the command line has the vocabulary's reorganisation (none here): Đồng Nai's own records
+    # the command line reads the vocabulary's reorganisation of 2025 (Bình Phước joined Đồng Nai):
+    # Đồng Nai's own records and the old Bình Phước's
     assert r.returncode == 0 and {row["filename"] for row in rows} == {"101_kh-skhcn-dongnai-htx.txt",
+                                                                         "201_kh-ubnd-binhphuoc.txt",
                                                                          "202_kh-ubnd-dongnai-2025.txt"}

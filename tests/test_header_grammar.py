@@ -93,6 +93,27 @@ Tổ chức Giải thưởng Hồ Chí Minh cho đoàn viên tiêu biểu
 "news-report": """Gia Lai: Đẩy mạnh phát triển kinh tế tập thể
 (GLO) - UBND tỉnh Gia Lai vừa ban hành Kế hoạch số 314/KH-UBND về phát triển kinh tế tập thể, hợp tác xã giai đoạn 2021-2025. Theo đó, đến năm 2025 toàn tỉnh có 400 hợp tác xã.
 """,
+"action-programme": """ỦY BAN NHÂN DÂN
+TỈNH HẬU GIANG
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Số: 57/CTr-UBND
+Hậu Giang, ngày 08 tháng 6 năm 2024
+
+CHƯƠNG TRÌNH HÀNH ĐỘNG
+Thực hiện Nghị quyết số 09/NQ-HĐND ngày 12/4/2024 của Hội đồng nhân dân tỉnh về phát triển du lịch cộng đồng giai đoạn 2024 - 2030
+
+Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;
+""",
+"body-opens-under-kind": """ỦY BAN NHÂN DÂN
+HUYỆN CHÂU THÀNH
+Số: 31/KH-UBND
+Châu Thành, ngày 02 tháng 3 năm 2023
+
+KẾ HOẠCH
+Thực hiện Kế hoạch số 12/KH-UBND ngày 10/01/2023 của Ủy ban nhân dân tỉnh, Ủy ban nhân dân huyện ban hành kế hoạch như sau:
+I. MỤC ĐÍCH, YÊU CẦU
+""",
 "news-report-date-first": """Ngày 27-10-2017, UBND tỉnh ban hành Kế hoạch số 4492/KH-UBND thực hiện phong trào thi đua “Doanh nghiệp Việt Nam hội nhập và phát triển”.
 """,
 }
@@ -118,6 +139,11 @@ CASES = [
                      "province": "Hà Giang"}, {}),
     ("news-report", {"kind": "Kế hoạch", "number": "314/KH-UBND", "issued_on": None, "issuer": "UBND tỉnh Gia Lai",
                      "province": "Gia Lai"}, {"document.number": "inferred", "document.issued_on": "missing"}),
+    ("action-programme", {"kind": "Chương trình hành động", "number": "57/CTr-UBND",
+                          "title": "Thực hiện Nghị quyết số 09/NQ-HĐND ngày 12/4/2024 của Hội đồng nhân dân tỉnh về "
+                                   "phát triển du lịch cộng đồng giai đoạn 2024 - 2030"}, {}),
+    ("body-opens-under-kind", {"kind": "Kế hoạch", "number": "31/KH-UBND", "title": None},
+     {"document.title": "missing", "document.province": "missing"}),
     ("news-report-date-first", {"kind": "Kế hoạch", "number": "4492/KH-UBND", "issued_on": "2017-10-27"},
      {"document.number": "inferred"}),
 ]

@@ -560,7 +560,9 @@ def title_lines(doc: Document, pos: int, head: Header | None = None) -> Value | 
             if lines:
                 break
             continue
-        if g.title_stops.match(line) or g.attached.match(line) or _ADDRESSEE.match(line):
+        if g.attached.match(line) or _ADDRESSEE.match(line):
+            break
+        if g.title_stops.match(line) and not (not lines and _implementing_title(line)):
             break
         if lines and not re.search(r"[^\W\d_]", line):
             lines.append((start, end, line))  # "2025”": the end of the line above
@@ -600,6 +602,13 @@ def title_lines(doc: Document, pos: int, head: Header | None = None) -> Value | 
     if not value:
         return None
     return Value(value[:1].upper() + value[1:], start, end)
+
+
+def _implementing_title(line: str) -> bool:
+    """A first title line "Thực hiện Nghị quyết số ... về ..." under the kind line of an action
+    programme or a plan: it names the document implemented and, unlike the body's opening
+    "Thực hiện ..., Ủy ban ... ban hành kế hoạch như sau:", does not end as a sentence."""
+    return bool(re.match(r"(?:Thực hiện|THỰC HIỆN)\s+\S", line)) and not line.rstrip().endswith((".", ":", ";"))
 
 
 def sentence_case(upper: str) -> str:

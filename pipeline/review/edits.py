@@ -302,7 +302,8 @@ def remove_item(pointer: str) -> Change:
 
 def add_item(family: str, values: dict[str, str], span: dict[str, Any]) -> Change:
     """Append an item to the list ``family`` (``targets``, ``reward_quotas``...), its fields from
-    form text (missing ones empty) and its evidence ``span``."""
+    form text and its evidence ``span``: a required field left empty is null (or refused), an
+    optional one is left out."""
 
     def change(record: dict[str, Any]) -> None:
         items = record.get(family)
@@ -310,11 +311,12 @@ def add_item(family: str, values: dict[str, str], span: dict[str, Any]) -> Chang
         if not isinstance(items, list) or not branches:
             raise InvalidEdit([Problem("form", f"$.{family}", "not a list of the record that items can be added to")])
         properties = {k: v for b in branches for k, v in b.get("properties", {}).items()}
+        required = {k for b in branches for k in b.get("required", [])}
         item: dict[str, Any] = {}
         for key in properties:
             if key == "evidence":
                 item[key] = dict(span)
-            else:
+            elif key in required or values.get(key, "").strip():
                 item[key] = coerce(make_pointer([family, "-", key]), values.get(key, ""))
         items.append(item)
 
