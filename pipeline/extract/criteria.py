@@ -1,7 +1,14 @@
 """Emulation criteria for collectives and individuals.
 
-Two shapes are read: headed sections ("III. TIÊU CHÍ THI ĐUA" / "1. Đối với tập thể" / "- ...")
-and inline enumerations ("Các tập thể đạt các tiêu chuẩn sau ...: (1) ... (2) ...").
+Three shapes are read:
+
+* headed sections ("III. TIÊU CHÍ THI ĐUA" / "1. Đối với tập thể" / "- ..."); a numbered line
+  under such a heading that states a requirement ("1. Tiêu chuẩn 1: Công đoàn cơ sở đại diện
+  ...") is a criterion itself, not a group;
+* lead lines outside numbered headings ("Tiêu chuẩn chung:", "Về tiêu chuẩn khen thưởng:") with
+  the list items or the "Đối với tập thể: ..." lines under them, and a criterion stated on its
+  lead's line ("Tiêu chuẩn giáo viên: Có sáng kiến ...");
+* inline enumerations ("Các tập thể đạt các tiêu chuẩn sau ...: (1) ... (2) ...").
 """
 
 from __future__ import annotations
@@ -16,6 +23,12 @@ from . import register
 from .sections import Section, section_body, sections_of
 from .values import Criterion
 
+#: a lead line: an optional list label, "Về"/"Các", then the cue and a short name up to a colon
+LEAD = re.compile(r"(?P<label>(?:\d{1,2}\s*[/.)]\s*-?|[-–•+*]|[a-zđ]\))\s*)?"
+                  r"(?P<name>(?:Về\s+)?(?:các\s+)?(?:tiêu chuẩn|tiêu chí|đối với)\b[^:\n]{0,80}?)\s*(?::\s*|$)",
+                  re.IGNORECASE)
+STATEMENT_LABEL = re.compile(r"(?:tiêu chuẩn|tiêu chí)\s*\d{1,2}\s*:\s*", re.IGNORECASE)
+ITEM_LINE = re.compile(r"\s*(?:[-–•+*]|\d{1,2}(?:\.\d{1,2})?\s*[.)/]\s*-?|[a-zđ]\))\s*\S")
 INLINE = re.compile(r"[^.\n:]*(?:tiêu chuẩn|tiêu chí|điều kiện|khen thưởng khi|biểu dương khi)[^.\n:]*:\s*(?=\(1\))", re.IGNORECASE)
 ITEM = re.compile(r"\((\d{1,2})\)\s*")
 
@@ -87,6 +100,26 @@ def enumerations(doc: Document, start: int, end: int, default: str) -> list[Crit
     return out
 
 
+def is_group_heading(doc: Document, sec: Section) -> bool:
+    """A sub-heading that groups criteria ("1. Đối với tập thể", "a) Cá nhân:") rather than
+    stating one: a short name with nothing after its colon and items under it."""
+    name, _, rest = sec.title.partition(":")
+    if rest.strip() or len(name.split()) > 12 or sec.title.rstrip().endswith("."):
+        return False
+    return bool(sec.children) or section_body(doc, sec)[1] > section_body(doc, sec)[0]
+
+
+def _statement(doc: Document, who: str, sec: Section) -> Criterion | None:
+    """A numbered line stating a criterion, with its own text under it; "Tiêu chuẩn 1:" dropped."""
+    start = sec.heading.start + sec.heading.quote.find(sec.title)
+    label = STATEMENT_LABEL.match(doc.text, start)
+    start = label.end() if label else start
+    end = section_body(doc, sec)[1]
+    while end > start and doc.text[end - 1] in " :;\n":
+        end -= 1
+    return _criterion(doc, who, start, end)
+
+
 def from_sections(doc: Document) -> list[Criterion]:
     out: list[Criterion] = []
     done_until = -1
@@ -95,13 +128,112 @@ def from_sections(doc: Document) -> list[Criterion]:
         if sec.level > 3 or sec.start < done_until or voc.section_kind(sec.title) != "criteria":
             continue
         done_until = sec.end
+        own = applies_to(sec.title) or "any"
         subs = [c for c in sec.children if c.level <= 3]
-        groups = [(c, applies_to(c.title) or "any") for c in subs] or [(sec, applies_to(sec.title) or "any")]
-        for group, who in groups:
+        if not subs:
+            subs = [sec]
+        for group in subs:
+            if group is not sec and not is_group_heading(doc, group):
+                crit = _statement(doc, own, group)
+                out.extend([crit] if crit else [])
+                for bullet in (c for c in group.children if c.level >= 4):
+                    crit = _criterion(doc, own, bullet.heading.start, bullet.end)
+                    out.extend([crit] if crit else [])
+                continue
+            who = applies_to(group.title) or own
             for start, end in _items(doc, group):
                 listed = enumerations(doc, start, end, who)
                 crit = None if listed else _criterion(doc, who, start, end)
                 out.extend(listed or ([crit] if crit else []))
+    return out
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]*", text) if m.start() == 0 or text[m.start() - 1] == "\n"]
+
+
+def _paragraph_end(text: str, lines: list[tuple[int, int]], i: int) -> tuple[int, int]:
+    """The end of the paragraph opened by line ``i`` and the index of its last line: a line that
+    stops short of a sentence's end goes on in the next one when that is not a new item."""
+    end = lines[i][1]
+    while i + 1 < len(lines):
+        here = text[lines[i][0]:lines[i][1]].rstrip()
+        nxt = text[lines[i + 1][0]:lines[i + 1][1]]
+        if not here or here.endswith((".", ";", ":", "!", "?")) or not nxt.strip() or ITEM_LINE.match(nxt) \
+                or LEAD.match(nxt.strip()):
+            break
+        i += 1
+        end = lines[i][1]
+    return end, i
+
+
+def lead_lists(doc: Document, skip: list[tuple[int, int]]) -> list[Criterion]:
+    """Criteria under lead lines outside headed criteria sections (see the module's docstring)."""
+    text = doc.text
+    lines = _lines(text)
+    out: list[Criterion] = []
+    i = 0
+    while i < len(lines):
+        a, b = lines[i]
+        raw = text[a:b]
+        stripped = raw.strip()
+        m = LEAD.match(stripped)
+        if not m or any(s <= a < e for s, e in skip) or m.group("name").lower().startswith("đối với") \
+                or len(re.sub(r"\([^)]*\)", "", m.group("name")).split()) > 12:
+            i += 1
+            continue
+        offset = a + raw.find(stripped)
+        who = applies_to(m.group("name"))
+        after = stripped[m.end():].strip()
+        if after:  # "Tiêu chuẩn giáo viên: Có ...": the criterion is on the lead's line
+            end, i = _paragraph_end(text, lines, i)
+            crit = _criterion(doc, who or "any", offset + m.end(), end)
+            out.extend([crit] if crit else [])
+            i += 1
+            continue
+        items, i = _lead_items(doc, lines, i + 1, who)
+        out.extend(items)
+    return out
+
+
+def _lead_items(doc: Document, lines: list[tuple[int, int]], i: int, who: str | None) -> tuple[list[Criterion], int]:
+    """The items under a lead line from line ``i``: list items and "Đối với X: ..." lines, blank
+    lines between them allowed; the list ends at the first other line."""
+    text = doc.text
+    out: list[Criterion] = []
+    while i < len(lines):
+        a, b = lines[i]
+        line = text[a:b]
+        if not line.strip():
+            i += 1
+            continue
+        lead = LEAD.match(line.strip())
+        item = ITEM_LINE.match(line)
+        if lead and lead.group("name").lower().startswith("đối với") and line.strip()[lead.end():].strip():
+            start = a + line.find(line.strip()) + lead.end()
+            end, i = _paragraph_end(text, lines, i)
+            crit = _criterion(doc, applies_to(lead.group("name")) or who or "any", start, end)
+        elif item and not (lead and not line.strip()[lead.end():].strip()):
+            label = re.match(r"\s*(?:[-–•+*]|\d{1,2}(?:\.\d{1,2})?\s*[.)/]\s*-?|[a-zđ]\))\s*", line)
+            end, i = _paragraph_end(text, lines, i)
+            crit = _criterion(doc, who or applies_to(text[a:end]) or "any", a + label.end(), end)
+            who = who or (crit.applies_to if crit and crit.applies_to != "any" else None)
+        else:
+            break
+        out.extend([crit] if crit else [])
+        i += 1
+    return out, i
+
+
+def _unique(items: list[Criterion]) -> list[Criterion]:
+    """The first of criteria with the same words (a text quoted once as a summary, once listed)."""
+    seen: set[str] = set()
+    out = []
+    for c in items:
+        key = " ".join(re.findall(r"\w+", c.text.lower()))
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
     return out
 
 
@@ -123,4 +255,7 @@ def inline(doc: Document, skip: list[tuple[int, int]]) -> list[Criterion]:
 def extract_criteria(doc: Document) -> list[Criterion]:
     headed = from_sections(doc)
     spans = [(c.evidence.start, c.evidence.end) for c in headed]
-    return headed + inline(doc, spans)
+    spans += [(s.start, s.end) for s in sections_of(doc) if s.level <= 3 and vocabulary().section_kind(s.title) == "criteria"]
+    led = lead_lists(doc, spans)
+    spans += [(c.evidence.start, c.evidence.end) for c in led]
+    return _unique(headed + led + inline(doc, spans))

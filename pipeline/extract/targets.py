@@ -203,6 +203,12 @@ def _is_candidate(text: str, m: Mention) -> bool:
         return False  # a list label "2." or "1)"
     if before.endswith("(") and text[m.end:m.end + 1] == ")":
         return False  # "(1)"
+    if re.search(r"\d:$", before) or re.match(r":\d{2}\b", text[m.end:m.end + 3]):
+        return False  # the hour or the minutes of a time "16:41"
+    line_start = text.rfind("\n", 0, m.start) + 1
+    line_end = text.find("\n", m.end)
+    if not text[line_start:m.start].strip() and not text[m.end:len(text) if line_end < 0 else line_end].strip(" %\t"):
+        return False  # a number alone on its line: a table's cell laid out one per line, not a sentence
     if name_rx.search(before):
         return False
     return not (m.label == "NUMBER" and time_rx.match(text, m.end))

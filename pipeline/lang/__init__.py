@@ -95,14 +95,17 @@ class Vocabulary:
     def section_kind(self, title: str) -> str | None:
         """What a heading opens ("III. TIÊU CHÍ THI ĐUA" -> "criteria"), or None.
 
-        Only the heading's name counts (the part before a colon), and a long sentence is not a name.
+        Only the heading's name counts (the part before a colon); a long one (over 12 words)
+        counts only when it starts with the cue ("TIÊU CHUẨN CÔNG ĐOÀN CƠ SỞ VỮNG MẠNH TRONG CÁC
+        DOANH NGHIỆP ..."), since a long sentence that merely mentions one is not a heading.
         """
         title = title.split(":")[0]
-        if len(title.split()) > 12:
-            return None
+        long = len(title.split()) > 12
         for kind, patterns in self.section_kinds.items():
-            if any(p.search(title) for p in patterns):
-                return kind
+            for p in patterns:
+                m = p.search(title)
+                if m and (not long or not title[:m.start()].strip()):
+                    return kind
         return None
 
     def kind_for_symbol(self, symbol: str) -> str | None:
