@@ -64,6 +64,44 @@ def test_inline_criteria() -> None:
     assert_grounded(record)
 
 
+CRITERIA_SHAPES = [
+    ("statements under a criteria heading",
+     "II. TIÊU CHUẨN CÔNG ĐOÀN CƠ SỞ VỮNG MẠNH TRONG CÁC ĐƠN VỊ SỰ NGHIỆP CÔNG LẬP VÀ DOANH NGHIỆP:\n"
+     "1. Tiêu chuẩn 1: Công đoàn cơ sở đại diện, bảo vệ quyền và lợi ích hợp pháp của đoàn viên:\n"
+     "1.1. Phối hợp tổ chức hội nghị người lao động đúng quy định.\n"
+     "1.2. Thực hiện tốt quy chế dân chủ ở cơ sở.\n",
+     [("collective", "Công đoàn cơ sở đại diện, bảo vệ quyền và lợi ích hợp pháp của đoàn viên"),
+      ("collective", "Phối hợp tổ chức hội nghị người lao động đúng quy định."),
+      ("collective", "Thực hiện tốt quy chế dân chủ ở cơ sở.")]),
+    ("items under an unnumbered lead",
+     "Tiêu chuẩn Liên đội mạnh (theo hướng dẫn của Hội đồng Đội tỉnh)\n\n"
+     "1. Có kế hoạch hoạt động cả năm học, thực hiện đạt trên 90% chỉ tiêu đề ra.\n\n"
+     "2. Có ít nhất 40% đội viên đạt danh hiệu “Cháu ngoan Bác Hồ”.\n\nTin liên quan\n",
+     [("collective", "Có kế hoạch hoạt động cả năm học, thực hiện đạt trên 90% chỉ tiêu đề ra."),
+      ("collective", "Có ít nhất 40% đội viên đạt danh hiệu “Cháu ngoan Bác Hồ”.")]),
+    ("a lead with 'Đối với' lines",
+     "Về tiêu chuẩn khen thưởng:\n\nĐối với tập thể: Hoàn thành xuất sắc nhiệm vụ được giao; nội bộ đoàn kết.\n\n"
+     "Đối với cá nhân: Gương mẫu chấp hành tốt chủ trương của Đảng, chính sách của Nhà nước.\n",
+     [("collective", "Hoàn thành xuất sắc nhiệm vụ được giao; nội bộ đoàn kết."),
+      ("individual", "Gương mẫu chấp hành tốt chủ trương của Đảng, chính sách của Nhà nước.")]),
+    ("criteria on their lead's line, wrapped",
+     "1/- Tiêu chuẩn học sinh: Có thành tích học tập tốt và tích cực tham gia hoạt động tình nguyện.\n"
+     "2/- Tiêu chuẩn giáo viên: Có sáng kiến kinh nghiệm được công nhận hoặc có nhiều\n"
+     "đóng góp trong công tác chủ nhiệm lớp.\nDanh sách gửi về trước ngày 15/5.\n",
+     [("individual", "Có thành tích học tập tốt và tích cực tham gia hoạt động tình nguyện."),
+      ("individual", "Có sáng kiến kinh nghiệm được công nhận hoặc có nhiều đóng góp trong công tác chủ nhiệm lớp.")]),
+    ("a 'Đối với' line outside a criteria lead is not a criterion",
+     "Đối với các sở, ban, ngành: Chủ trì triển khai kế hoạch trong phạm vi quản lý.\n", []),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", CRITERIA_SHAPES, ids=[c[0] for c in CRITERIA_SHAPES])
+def test_criteria_shapes(name: str, text: str, expected: list[tuple[str, str]]) -> None:
+    record = record_for(text)
+    assert [(c["applies_to"], c["text"]) for c in record["criteria"]] == expected
+    assert_grounded(record)
+
+
 def test_reward_quotas() -> None:
     record = record_for(HEADED)
     got = [(q["award"], q["granted_by"], q["occasion"], q["year"], q["collectives"], q["individuals"]) for q in record["reward_quotas"]]
