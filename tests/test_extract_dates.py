@@ -12,14 +12,29 @@ from helpers import assert_grounded, record_for
     ("Kế hoạch thi đua giai đoạn 2022—2026.", (2022, 2026)),
     ("Kế hoạch thi đua giai đoạn 2016 -2020.", (2016, 2020)),
     ("Kế hoạch thi đua từ năm 2021 đến năm 2025.", (2021, 2025)),
-    ("Kế hoạch thi đua năm 2024.", None),
+    ("Kế hoạch thi đua năm 2024.", (2024, 2024)),  # a one-year plan
     ("Ngày 20/8/2021 - 2022 không phải giai đoạn.", None),
+    ("Bộ Chỉ huy Quân sự tỉnh vừa phát động phong trào Thi đua Quyết thắng năm 2020.", (2020, 2020)),
+    ("Các đơn vị ký kết giao ước thi đua “Vì an ninh Tổ quốc” năm 2023.", (2023, 2023)),
+    ("Các huyện xây dựng kế hoạch thực hiện, hoàn thành trong quý II năm 2023.", None),  # a deadline
+    ("Căn cứ Kế hoạch số 12/KH-UBND ngày 10 tháng 01 năm 2023 của Ủy ban nhân dân tỉnh.", None),  # a date
+    ("Theo kế hoạch, từ tháng 07/2018 đến hết tháng 7/2019, Ủy ban tổ chức các hoạt động.", (2018, 2019)),
+    ("Thực hiện Kế hoạch năm 2024, các đơn vị triển khai phong trào thi đua giai đoạn 2021 - 2025.", (2021, 2025)),
 ])
 def test_period(text: str, period: tuple[int, int] | None) -> None:
     record = record_for(text)
     got = record["period"]
     assert ((got["start_year"], got["end_year"]) if got else None) == period
     assert_grounded(record)
+
+
+def test_a_title_year_is_the_period_of_a_one_year_plan() -> None:
+    text = ("ỦY BAN NHÂN DÂN\nTỈNH QUẢNG BÌNH\nSố: 2254/KH-UBND\nQuảng Bình, ngày 29 tháng 11 năm 2017\n\n"
+            "KẾ HOẠCH\nPhòng, chống dịch bệnh truyền nhiễm năm 2018\n\n"
+            "Căn cứ Luật Phòng, chống bệnh truyền nhiễm năm 2007; thực hiện giai đoạn 2016 - 2020.\n")
+    record = record_for(text)
+    assert (record["period"]["start_year"], record["period"]["end_year"]) == (2018, 2018)
+    assert record["period"]["evidence"]["quote"] == "năm 2018"
 
 
 def test_period_prefers_the_plans_own() -> None:

@@ -2,6 +2,8 @@
 
 * dates: "ngày 20/8/2021", "ngày 14 tháng 9 năm 2021" (day precision), "tháng 9/2021" (month);
 * periods: "giai đoạn 2021 - 2025" with any dash, "từ năm 2021 đến năm 2025";
+* single years: "năm 2023" outside a date ("ngày 12 tháng 3 năm 2023") and a citation
+  ("Quyết định 2658/QĐ-BTP năm 2020"), the period of a one-year plan when stated with it;
 * durations: "từ tháng 9/2021 đến hết tháng 12/2030", "từ ngày 01/01/2024 đến ngày 31/12/2025".
 """
 
@@ -20,6 +22,11 @@ PERIOD = re.compile(
     rf"|(?:từ\s+)?năm\s+{_Y}\s+(?:đến|tới)\s+(?:hết\s+)?năm\s+{_Y}",
     re.IGNORECASE,
 )
+YEAR = re.compile(rf"\bnăm\s+{_Y}(?![\d/])(?!\s*[-–—]\s*(?:19|20)\d{{2}})", re.IGNORECASE)
+#: before a year that is not a plan's: a date, a citation ("2658/QĐ-BTP năm 2020"), a deadline
+#: ("hoàn thành trong quý II năm 2023", "trước năm", "cuối năm")
+_NOT_A_PLAN_YEAR = re.compile(r"(?:tháng\s*\d{1,2}|\d+/[\w./-]*[A-ZĐ][\w./-]*|ngày|quý\s+[IV\d]+|trong|trước|"
+                              r"cuối|đầu|giữa|hoàn thành|sau)\s*,?\s*$", re.IGNORECASE)
 _FROM = re.compile(r"(?:^|\s)[Tt]ừ\s+(?:ngày\s+)?$")
 _TO = re.compile(r"^\s*,?\s*(?:đến|tới|-|–)\s*(?:hết\s+)?(?:ngày\s+)?$", re.IGNORECASE)
 _LABEL = re.compile(r"(Thời gian|Thời hạn)[^\n.]{0,40}$", re.IGNORECASE)
@@ -30,6 +37,7 @@ class DateFacts:
     dates: list[DateValue]
     periods: list[Period]
     durations: list[Duration]
+    years: list[Period]
 
 
 def find_periods(doc: Document) -> list[Period]:
@@ -58,6 +66,18 @@ def find_durations(doc: Document) -> list[Duration]:
     return out
 
 
+def find_years(doc: Document) -> list[Period]:
+    """Single years ("năm 2023") as one-year periods, leaving out dates and citations."""
+    text = doc.text
+    out = []
+    for m in YEAR.finditer(text):
+        if _NOT_A_PLAN_YEAR.search(text, max(0, m.start() - 40), m.start()):
+            continue
+        year = int(m.group(1))
+        out.append(Period(year, year, doc.evidence(m.start(), m.end())))
+    return out
+
+
 @register("dates")
 def extract_dates(doc: Document) -> DateFacts:
     dates = [
@@ -65,4 +85,4 @@ def extract_dates(doc: Document) -> DateFacts:
         for m in mentions(doc)
         if m.label in ("DATE", "MONTH")
     ]
-    return DateFacts(dates, find_periods(doc), find_durations(doc))
+    return DateFacts(dates, find_periods(doc), find_durations(doc), find_years(doc))

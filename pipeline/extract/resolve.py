@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..core.model import Document
+from ..lang import vocabulary
 from .dates import DateFacts
 from .entities import find_provinces
 from .header import is_central
@@ -180,23 +181,63 @@ def resolve_references(refs: list[Reference], plan_number: str | None) -> list[R
     return list(merged.values())
 
 
-def resolve_period(doc: Document, periods: list[Period], plan_span: tuple[int, int] | None) -> Period | None:
-    if not periods:
-        return None
+def _cue_windows(doc: Document) -> list[tuple[int, int]]:
+    """From each period cue ("kế hoạch", "phong trào thi đua", ...) to the end of its sentence,
+    leaving out the grounds ("Căn cứ ...") and the names of cited laws."""
+    text = doc.text
+    folded = text.lower()
+    out = []
+    for cue in vocabulary().period_cues:
+        for m in re.finditer(rf"(?<!\w){re.escape(cue)}(?!\w)", folded):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            if re.match(r"\s*(?:[-–+•]\s*)?Căn cứ\b", text[line_start:m.start() + 1]):
+                continue
+            if re.search(r"(?:Luật|Nghị định|Thông tư|Quyết định|Nghị quyết|Chỉ thị)\s+(?:số\s+)?\S*\s*$",
+                         text[max(line_start, m.start() - 40):m.start()]):
+                continue
+            stop = re.search(r"[.;:\n]", text[m.end():m.end() + 160])
+            out.append((m.start(), m.end() + (stop.start() if stop else min(160, len(text) - m.end()))))
+    return sorted(set(out))
+
+
+def _duration_period(doc: Document, durations: list[Duration]) -> Period | None:
+    """The years a from-to duration spans ("từ tháng 7/2018 đến hết tháng 7/2019": 2018-2019)."""
+    for d in durations:
+        if d.start and d.end and d.start[:4].isdigit() and d.end[:4].isdigit() and 0 <= int(d.end[:4]) - int(d.start[:4]) <= 50:
+            return Period(int(d.start[:4]), int(d.end[:4]), d.evidence)
+    return None
+
+
+def resolve_period(doc: Document, facts: DateFacts, plan_span: tuple[int, int] | None,
+                   title: Field | None = None) -> Period | None:
+    """The plan's period: a range, else a single year, stated with the plan (its issuing sentence,
+    its title, the first lines), then with a period cue ("kế hoạch năm 2023", "phong trào thi đua
+    ... năm 2020"); else the range stated most often; else the years of the plan's duration."""
+    periods, years = facts.periods, facts.years
     text = doc.text
     windows = []
     if plan_span is not None:
         end = re.search(r"[.\n]", text[plan_span[1]:])
         windows.append((plan_span[0], plan_span[1] + (end.start() if end else 0)))
+    if title is not None:
+        windows.append((title.evidence.start, title.evidence.end))
     first_lines = text[:max(0, text.find("\n\n", 1))] if "\n\n" in text[:600] else text[:300]
     windows.append((0, len(first_lines)))
     for start, end in windows:
-        inside = [p for p in periods if start <= p.evidence.start < end]
+        for found in (periods, years):
+            inside = [p for p in found if start <= p.evidence.start < end]
+            if inside:
+                return inside[0]
+    cues = _cue_windows(doc)
+    for found in (periods, years):
+        inside = [p for p in found if any(a <= p.evidence.start < b for a, b in cues)]
         if inside:
             return inside[0]
-    counts = Counter((p.start_year, p.end_year) for p in periods)
-    best = max(counts.values())
-    return next(p for p in periods if counts[(p.start_year, p.end_year)] == best)
+    if periods:
+        counts = Counter((p.start_year, p.end_year) for p in periods)
+        best = max(counts.values())
+        return next(p for p in periods if counts[(p.start_year, p.end_year)] == best)
+    return _duration_period(doc, facts.durations)
 
 
 def resolve_duration(durations: list[Duration]) -> Duration | None:
@@ -212,10 +253,13 @@ def resolve_targets(targets: list[Target], period: Period | None) -> list[Target
 
 
 def resolve_quotas(quotas: list[RewardQuota], period: Period | None) -> list[RewardQuota]:
-    """A final review ("tổng kết") with no year stated is held in the period's last year."""
+    """A final review ("tổng kết") with no year stated is held in the period's last year; in a
+    one-year plan every quota without a year is for that year."""
     if period is None:
         return quotas
-    return [replace(q, year=period.end_year) if q.occasion == "final" and q.year is None else q for q in quotas]
+    one_year = period.start_year == period.end_year
+    return [replace(q, year=period.end_year) if q.year is None and (q.occasion == "final" or one_year) else q
+            for q in quotas]
 
 
 def resolve(doc: Document, results: dict[str, Any]) -> Resolved:
@@ -225,7 +269,7 @@ def resolve(doc: Document, results: dict[str, Any]) -> Resolved:
     number = document.get("number")
     refs = resolve_references(results.get("references") or [], number.value if number else None)
     facts: DateFacts | None = results.get("dates")
-    period = resolve_period(doc, facts.periods, span) if facts else None
+    period = resolve_period(doc, facts, span, document.get("title")) if facts else None
     duration = resolve_duration(facts.durations) if facts else None
     targets = resolve_targets(results.get("targets") or [], period)
     quotas = resolve_quotas(results.get("reward_quotas") or [], period)

@@ -32,6 +32,9 @@ COUNTS = re.compile(
 YEAR_IN = re.compile(r"\(\s*(?:năm\s+|tháng\s+\d{1,2}\s*/\s*)?((?:19|20)\d{2})\s*\)|(?:vào\s+)?năm\s+((?:19|20)\d{2})|"
                      r"giai đoạn\s+(?:19|20)\d{2}\s*[-–]\s*((?:19|20)\d{2})", re.IGNORECASE)
 REWARD_CONTEXT = re.compile(r"khen|thưởng|tặng", re.IGNORECASE)
+#: a count of those taking part, not of those rewarded: "của 20 đơn vị trong khối", "gồm 12 đơn vị"
+NOT_A_QUOTA_BEFORE = re.compile(r"(?:của|gồm|trong số|trên tổng số|trong tổng số)\s*$", re.IGNORECASE)
+NOT_A_QUOTA_AFTER = re.compile(r"\s*(?:trong khối|trong cụm|tham gia|đăng ký|ký kết|trực thuộc)\b", re.IGNORECASE)
 PREAMBLE_OCCASION = re.compile(r"khen thưởng\s+(?:\S+\s+){0,2}?(tổng kết|sơ kết)", re.IGNORECASE)
 
 
@@ -52,18 +55,19 @@ def _award_names() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple((re.compile(phrase_pattern(a), re.IGNORECASE), a) for a in vocabulary().awards)
 
 
-def award_in(text: str) -> _Award | None:
-    """The award a clause names and who grants it: "Giấy khen của Giám đốc Sở",
-    "Chủ tịch UBND huyện tặng Giấy khen", "đề nghị Thủ tướng Chính phủ tặng Bằng khen"."""
+def award_in(text: str, first: bool = False) -> _Award | None:
+    """The award a clause names (its last, or with ``first`` its first) and who grants it:
+    "Giấy khen của Giám đốc Sở", "Chủ tịch UBND huyện tặng Giấy khen", "đề nghị Thủ tướng
+    Chính phủ tặng Bằng khen", "sẽ được Tổng công ty tặng Giấy khen"."""
     matches = list(_award_rx().finditer(text))
     if not matches:
         return None
-    m = matches[-1]
+    m = matches[0] if first else matches[-1]
     award = next((a for rx, a in _award_names() if rx.fullmatch(m.group(1))), m.group(1))
     by = re.match(r"\s+(?:của|do)\s+(.+?)(?=\s+(?:cho|tặng)\b|[:;,.()\n]|$)", text[m.end():])
     if by:
         return _Award(award, by.group(1).strip())
-    giver = re.search(r"(?:đề nghị\s+|^|[:;,.)]\s*)([A-ZĐ][^:;,.()]*?)\s+(?:tặng|trao tặng|khen thưởng)\s*$", text[:m.start()])
+    giver = re.search(r"(?:đề nghị\s+|được\s+|^|[:;,.)]\s*)([A-ZĐ][^:;,.()]*?)\s+(?:tặng|trao tặng|khen thưởng)\s*$", text[:m.start()])
     return _Award(award, giver.group(1).strip() if giver else None)
 
 
@@ -127,7 +131,9 @@ def extract_reward_quotas(doc: Document) -> list[RewardQuota]:
     preamble = _preamble_occasion(doc)
     out: list[RewardQuota] = from_tables(doc, preamble)
     for start, end in _blocks(doc):
-        groups = list(COUNTS.finditer(text, start, end))
+        groups = [g for g in COUNTS.finditer(text, start, end)
+                  if not NOT_A_QUOTA_BEFORE.search(text, max(start, g.start() - 20), g.start())
+                  and not NOT_A_QUOTA_AFTER.match(text, g.end())]
         if not groups:
             continue
         headings = [s.title for s in reversed(enclosing(secs, start)) if s.start != start]
@@ -141,6 +147,9 @@ def extract_reward_quotas(doc: Document) -> list[RewardQuota]:
             award = award_in(clause)
             if award and not award.granted_by and prev_award:
                 award.granted_by = prev_award.granted_by if prev_award.award == award.award else None
+            if award is None and prev_award is None:  # "05 đơn vị ... sẽ được Tổng công ty tặng Giấy khen"
+                after = re.match(r"[^;.\n]*", text[g.end():end]).group(0)
+                award = award_in(after, first=True)
             award = award or prev_award or next((a for a in map(award_in, headings) if a), None)
             occasions = occasions_in(clause) or prev_occasions
             if not occasions:

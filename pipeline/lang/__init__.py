@@ -85,6 +85,7 @@ class Vocabulary:
     not_issuing: tuple[str, ...]
     comparators: tuple[tuple[str, str], ...]
     section_kinds: dict[str, tuple[re.Pattern[str], ...]]
+    period_cues: tuple[str, ...]
     applies_to: tuple[tuple[re.Pattern[str], str], ...]
     awards: tuple[str, ...]
     occasions: tuple[tuple[re.Pattern[str], str], ...]
@@ -129,7 +130,7 @@ def _pattern_values(path: str, items: Any, allowed: set[str]) -> tuple[tuple[re.
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     """Load and validate every Vietnamese vocabulary file (cached)."""
-    kinds_data = load_json("doc_kinds.json", {"kinds": list, "plan_kinds": list})
+    kinds_data = load_json("doc_kinds.json", {"kinds": list, "plan_kinds": list, "period_cues": list})
     kinds = []
     for item in kinds_data["kinds"]:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
@@ -183,6 +184,7 @@ def vocabulary() -> Vocabulary:
         time_words=tuple(_strings("units.json", units["time_words"])),
         not_before=tuple(_strings("units.json", units["not_before"])),
         section_kinds=section_kinds,
+        period_cues=tuple(sorted(_strings("doc_kinds.json", kinds_data["period_cues"]), key=len, reverse=True)),
         applies_to=applies_to,
         awards=tuple(sorted(_strings("rewards.json", rew["awards"]), key=len, reverse=True)),
         occasions=occasions,
