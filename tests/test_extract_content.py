@@ -73,6 +73,10 @@ CRITERIA_SHAPES = [
      [("collective", "Công đoàn cơ sở đại diện, bảo vệ quyền và lợi ích hợp pháp của đoàn viên"),
       ("collective", "Phối hợp tổ chức hội nghị người lao động đúng quy định."),
       ("collective", "Thực hiện tốt quy chế dân chủ ở cơ sở.")]),
+    ("a long 'Đối với' heading groups its items",
+     "III. TIÊU CHÍ THI ĐUA\n1. Đối với các tập thể, cá nhân thuộc các cơ quan, đơn vị, doanh nghiệp có liên quan trên địa bàn\n"
+     "- Tham gia tích cực các nhiệm vụ khoa học và công nghệ.\n- Có đóng góp vật chất cho phong trào.\n",
+     [("any", "Tham gia tích cực các nhiệm vụ khoa học và công nghệ."), ("any", "Có đóng góp vật chất cho phong trào.")]),
     ("items under an unnumbered lead",
      "Tiêu chuẩn Liên đội mạnh (theo hướng dẫn của Hội đồng Đội tỉnh)\n\n"
      "1. Có kế hoạch hoạt động cả năm học, thực hiện đạt trên 90% chỉ tiêu đề ra.\n\n"

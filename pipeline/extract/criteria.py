@@ -104,7 +104,8 @@ def is_group_heading(doc: Document, sec: Section) -> bool:
     """A sub-heading that groups criteria ("1. Đối với tập thể", "a) Cá nhân:") rather than
     stating one: a short name with nothing after its colon and items under it."""
     name, _, rest = sec.title.partition(":")
-    if rest.strip() or len(name.split()) > 12 or sec.title.rstrip().endswith("."):
+    long = len(name.split()) > 12 and not re.match(r"đối với\b", name, re.IGNORECASE)
+    if rest.strip() or long or sec.title.rstrip().endswith("."):
         return False
     return bool(sec.children) or section_body(doc, sec)[1] > section_body(doc, sec)[0]
 
