@@ -64,6 +64,22 @@ def test_dates_listed_with_precision() -> None:
     assert_grounded(record)
 
 
+@pytest.mark.parametrize("text,name", [
+    ("Bộ Chỉ huy Quân sự tỉnh phát động phong trào Thi đua Quyết thắng năm 2020.", "Thi đua Quyết thắng"),
+    ("Giai đoạn 1 phong\ntrào thi đua BA KIỂU MẪU được thực hiện từ năm 2015. Cùng với phong trào thi đua “BA TỐT” "
+     "phát động từ năm 2012, Công ty tổng kết phong trào thi đua BA KIỂU MẪU hằng năm.", "BA KIỂU MẪU"),
+    ("Căn cứ Hướng dẫn số 471/HD-BTĐKT về khen thưởng trong phong trào thi đua “Cả nước chung sức xây dựng nông thôn mới”;\n"
+     "Ban hành Quy định khen thưởng phong trào thi đua “CHUNGSỨC XÂY DỰNG NÔNG THÔN MỚI” trên địa bàn tỉnh.",
+     "CHUNG SỨC XÂY DỰNG NÔNG THÔN MỚI"),
+    ("Các đơn vị tích cực tham gia phong trào thi đua yêu nước.", None),
+    ("PHÁT ĐỘNG PHONG TRÀO THI ĐUA NĂM 2024", None),
+])
+def test_movement_names(text: str, name: str | None) -> None:
+    record = record_for(text)
+    assert (record["movement"] or {}).get("name") == name
+    assert_grounded(record)
+
+
 def test_movement_name_and_slogan() -> None:
     record = record_for("Phát động phong trào thi đua “Đoàn kết sáng tạo” trong toàn tỉnh. "
                         "Khẩu hiệu thi đua là: “Chung sức xây dựng nông thôn mới”.")

@@ -52,7 +52,7 @@ TARGET_TABLES = [
      "PHỤ LỤC: CHỈ TIÊU PHÁT TRIỂN KINH TẾ TẬP THỂ\nSTT | Chỉ tiêu | Đơn vị tính | Năm 2024 | Năm 2025\n"
      "1 | Số hợp tác xã | HTX | 380 | 400\n2 | Số thành viên | người | 13.500 | 14.000\n3 | Tỷ lệ hợp tác xã khá, tốt | % | 60 | 65,5",
      [(2024, 380, "count", "eq", "Số hợp tác xã"), (2025, 400, "count", "eq", "Số hợp tác xã"),
-      (2024, 13500, "người", "eq", "Số thành viên"), (2025, 14000, "người", "eq", "Số thành viên"),
+      (2024, 13500, "count", "eq", "Số thành viên"), (2025, 14000, "count", "eq", "Số thành viên"),
       (2024, 60, "percent", "eq", "Tỷ lệ hợp tác xã khá, tốt"), (2025, 65.5, "percent", "eq", "Tỷ lệ hợp tác xã khá, tốt")]),
     ("one-target-column-year-from-title",
      "Phụ lục: Các chỉ tiêu đến năm 2030\nTT | Nội dung | Mục tiêu | Ghi chú\n"
@@ -106,3 +106,28 @@ def test_docx_table_rows(tmp_path) -> None:
     (table,) = record["tables"]
     assert [[c["text"] for c in row] for row in table["rows"]] == TABLE
     assert [(t["year"], t["value"], t["unit"]) for t in record["targets"]] == [(2025, 400, "count"), (2025, 90, "percent")]
+
+
+CELL_PER_LINE = ["2. Chỉ tiêu cụ thể", "STT", "Chỉ tiêu", "Đơn vị tính", "Năm 2025", "Năm 2030",
+                 "1", "Tỷ lệ xã có nhà văn hóa đạt chuẩn", "%", "85", "95",
+                 "2", "Số hộ được hỗ trợ sinh kế", "Hộ", "1.200", "2.000",
+                 "Tổ chức thực hiện các chỉ tiêu trên là trách nhiệm của các sở, ngành."]
+
+
+@pytest.mark.parametrize("joiner", ["\n\n", "\n"], ids=["web page", "pdf lines"])
+def test_a_table_one_cell_per_line(joiner: str) -> None:
+    """A table copied from a web page (a blank line between cells) or laid out by a PDF producer
+    (a cell per line) reads as the table it is: header, rows numbered 1, 2 ..., one target per
+    value cell, a unit column that names what is counted makes a count."""
+    record = record_for(joiner.join(CELL_PER_LINE) + "\n")
+    assert [[c["text"] for c in row] for row in record["tables"][0]["rows"]][0] == \
+        ["STT", "Chỉ tiêu", "Đơn vị tính", "Năm 2025", "Năm 2030"]
+    assert len(record["tables"][0]["rows"]) == 3
+    assert [(t["year"], t["value"], t["unit"]) for t in record["targets"]] == [
+        (2025, 85, "percent"), (2030, 95, "percent"), (2025, 1200, "count"), (2030, 2000, "count")]
+    assert_grounded(record)
+
+
+def test_numbered_lines_without_a_number_column_are_not_a_table() -> None:
+    record = record_for("Nội dung\n1\nTuyên truyền sâu rộng.\n2\nKiểm tra, giám sát.\n")
+    assert record["tables"] == []

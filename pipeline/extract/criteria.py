@@ -19,6 +19,7 @@ from bisect import bisect_left
 
 from ..core.model import Document
 from ..lang import vocabulary
+from ..nlp.syllables import split_glued
 from . import register
 from .sections import Section, section_body, sections_of
 from .values import Criterion
@@ -78,7 +79,7 @@ def _criterion(doc: Document, who: str, start: int, end: int) -> Criterion | Non
     while end > start and doc.text[end - 1] in " ;\n":
         end -= 1
     ev = doc.evidence(start, end)
-    return Criterion(who, re.sub(r"\s+", " ", ev.quote), ev) if ev.quote else None
+    return Criterion(who, split_glued(re.sub(r"\s+", " ", ev.quote)), ev) if ev.quote else None
 
 
 def enumerations(doc: Document, start: int, end: int, default: str) -> list[Criterion]:

@@ -38,6 +38,7 @@ from ..core.model import Document, Evidence
 from ..ingest.layout import is_upper
 from ..ingest.layout import vocabulary as layout_vocabulary
 from ..lang import load_json, vocabulary
+from ..nlp.syllables import split_glued
 from .entities import canonical_kind, find_provinces, kind_regex, recase
 
 #: How far into the text a header is looked for.
@@ -596,7 +597,7 @@ def title_lines(doc: Document, pos: int, head: Header | None = None) -> Value | 
     start, end = lines[0][0], lines[-1][1]
     value = re.sub(r"\s+", " ", " ".join(x[2] for x in lines)).strip()
     value = _SUBJECT.sub("", value) if value.startswith(("V/v", "V/V")) else value
-    value = value.strip(" .;:")
+    value = split_glued(value.strip(" .;:"))  # "PHÊDUYỆT KẾ HOẠCH" copied from a web page
     if is_upper(value):
         value = sentence_case(value)
     if not value:

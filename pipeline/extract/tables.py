@@ -2,7 +2,10 @@
 the PDF and DOCX readers write table rows). Each cell keeps its span of the normalised text.
 
 An empty cell reads as nothing between two separators; normalisation squeezes its spaces, so
-"a | | b" is three cells, the middle one empty. A table's title is the line just above it
+"a | | b" is three cells, the middle one empty. A table copied from a web page or laid out by
+a PDF producer may come one cell per line instead: a header that opens with the row-number
+column ("TT", "STT") and a few short header cells, then rows that each open with their number
+(1, 2, 3 ...) and have as many cells as the header; such a table is read the same way. A table's title is the line just above it
 ("PHỤ LỤC I ... CHỈ TIÊU ..."), skipping notes in between ("(Kèm theo Kế hoạch số ...)",
 "(Đơn vị tính: ...)").
 """
@@ -106,9 +109,54 @@ def find_tables(doc: Document) -> list[Table]:
         last_end = line.end()
     if current:
         tables.append(Table(current))
+    tables += find_cell_tables(doc, [(t.start, t.end) for t in tables])
+    tables.sort(key=lambda t: t.start)
     for table in tables:
         table.title = _title(doc, table.start)
     return tables
+
+
+_NUMBER_COLUMN = re.compile(r"(?:S\.?\s?)?TT|Số TT", re.IGNORECASE)
+_MAX_HEADER_CELL = 60
+
+
+def _cell_lines(text: str, start: int, end: int) -> list[Cell]:
+    """The non-blank lines of ``text[start:end]`` as cells."""
+    return [Cell(m.start() + len(m.group(0)) - len(m.group(0).lstrip()), m.end() - len(m.group(0)) + len(m.group(0).rstrip()),
+                 m.group(0).strip()) for m in _LINE.finditer(text, start, end) if m.group(0).strip()]
+
+
+def find_cell_tables(doc: Document, taken: list[tuple[int, int]]) -> list[Table]:
+    """Tables laid out one cell per line (see the module's docstring)."""
+    text = doc.text
+    lines = _cell_lines(text, 0, len(text))
+    out: list[Table] = []
+    i = 0
+    while i < len(lines):
+        first = lines[i]
+        if not _NUMBER_COLUMN.fullmatch(first.text) or any(a <= first.start < b for a, b in taken):
+            i += 1
+            continue
+        header = [first]
+        j = i + 1
+        while j < len(lines) and lines[j].text != "1" and len(lines[j].text) <= _MAX_HEADER_CELL and \
+                not lines[j].text.endswith((".", ";", ":")) and len(header) < 8:
+            header.append(lines[j])
+            j += 1
+        width = len(header)
+        rows: list[list[Cell]] = []
+        while width >= 3 and j + width <= len(lines) and re.fullmatch(rf"{len(rows) + 1}\.?", lines[j].text):
+            row = lines[j:j + width]
+            if any(is_row(c.text) for c in row):
+                break
+            rows.append(row)
+            j += width
+        if rows:
+            out.append(Table([header, *rows]))
+            i = j
+        else:
+            i += 1
+    return out
 
 
 def tables_of(doc: Document) -> list[Table]:
