@@ -3,7 +3,8 @@
 * the name: quoted after "phong trào (thi đua)" ("phong trào thi đua “Dân vận khéo”"), or
   unquoted in capitals ("phong trào thi đua BA KIỂU MẪU") or as a title-cased name of two or
   more capitalised words ("phong trào Thi đua Quyết thắng năm 2020"); when the text names
-  several movements, the one it names most often outside the grounds ("Căn cứ ...", which
+  several movements, the one it names most often (a short form counting for the full name it
+  starts) outside the grounds ("Căn cứ ...", which
   cite other documents) (a report also mentions older movements), the first on a tie;
 * the slogan: quoted after "Khẩu hiệu ...".
 
@@ -87,9 +88,13 @@ def extract_movement(doc: Document) -> dict[str, Field]:
     out: dict[str, Field] = {}
     spans = _names(doc)
     if spans:
-        counts = Counter(_value(doc.text[a:b]).lower() for a, b in spans)
+        keys = [_value(doc.text[a:b]).lower() for a, b in spans]
+        # a short form ("Đoàn kết sáng tạo") counts for the full name it starts
+        # ("Đoàn kết sáng tạo, nâng cao năng suất, ...")
+        full = {k: max((o for o in keys if o.startswith(k)), key=len) for k in keys}
+        counts = Counter(full[k] for k in keys)
         best = max(counts.values())
-        a, b = next((a, b) for a, b in spans if counts[_value(doc.text[a:b]).lower()] == best)
+        a, b = next((a, b) for (a, b), k in zip(spans, keys) if full[k] == k and counts[k] == best)
         out["name"] = Field(_value(doc.text[a:b]), doc.evidence(a, b))
     m = SLOGAN.search(doc.text)
     if m:
