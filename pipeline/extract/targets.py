@@ -360,6 +360,10 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
         q = qual_rx.search(text, max(start, m.start - 20), m.start)
         if not indicator:
             indicator = _lead_indicator(text, start, q.start(1) if q else m.start)
+        elif indicator.lower() in target_words().generic:  # "khám sức khỏe chuyên sâu cho 3.500 người"
+            lead = _lead_indicator(text, start, q.start(1) if q else m.start)
+            lead = re.sub(r"(?:\s+(?:cho|của|với|được|khoảng|có|là|đạt|thêm))+$", "", lead or "").strip(" ,:")
+            indicator = f"{indicator} ({lead})" if lead else indicator
         if not indicator and unit == "count":
             continue  # a bare number counts nothing
         tail_min = bool(re.match(r"\s*trở lên", text[num_end:ind_end + 10]))

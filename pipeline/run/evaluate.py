@@ -7,7 +7,9 @@ positives. Records are matched to gold files by ``source.filename``.
 
 Matching rules per family:
 
-* ``document``: each gold key is one decision. Numbers compare without spaces and case;
+* ``document``: each gold key of kind, number, issued_on, issuer, province and title is one
+  decision (notes and context keys are not scored). Titles match by word overlap of at least
+  0.8; numbers compare without spaces and case;
   issuer and province by containment either way after folding diacritics (đ -> d) and
   expanding common abbreviations (UBND, HĐND, HTX, KH&CN...); kind by folded equality.
 * ``movement``: name and slogan by word overlap (Jaccard of folded words) of at least 0.8.
@@ -31,6 +33,7 @@ from typing import Any, Callable, Iterable
 
 from ..record.schema import iter_evidence
 
+DOCUMENT_KEYS = ("kind", "number", "issued_on", "issuer", "province", "title")
 FAMILIES = ("document", "references", "reference_dates", "targets", "target_comparators", "reward_quotas",
             "criteria", "criteria_applies_to", "movement", "period", "duration")
 ABBREVIATIONS = {
@@ -145,8 +148,12 @@ def _decide(tally: Tally, ok: bool, gold: Any, pred: Any, what: str) -> None:
 def score_document(tallies: dict[str, Tally], tag: str, gold: dict, rec: dict) -> None:
     gdoc, pdoc = gold.get("document") or {}, rec.get("document") or {}
     for key, gv in gdoc.items():
+        if key not in DOCUMENT_KEYS:
+            continue  # notes and context (parent, attached_to, *_note, draft) are not scored
         pv = pdoc.get(key)
-        if key == "number":
+        if key == "title":
+            ok = (gv is None and not pv) or (isinstance(gv, str) and isinstance(pv, str) and overlap(gv, pv) >= 0.8)
+        elif key == "number":
             ok = number_key(gv) == number_key(pv)
         elif key in ("issuer", "province"):
             ok = (gv is None and pv is None) or contains_either(gv, pv)
