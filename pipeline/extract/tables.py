@@ -118,12 +118,49 @@ def find_tables(doc: Document) -> list[Table]:
 
 _NUMBER_COLUMN = re.compile(r"(?:S\.?\s?)?TT|Số TT", re.IGNORECASE)
 _MAX_HEADER_CELL = 60
+_SHORT_CELL = 24  # a unit or a value cell
 
 
 def _cell_lines(text: str, start: int, end: int) -> list[Cell]:
     """The non-blank lines of ``text[start:end]`` as cells."""
     return [Cell(m.start() + len(m.group(0)) - len(m.group(0).lstrip()), m.end() - len(m.group(0)) + len(m.group(0).rstrip()),
                  m.group(0).strip()) for m in _LINE.finditer(text, start, end) if m.group(0).strip()]
+
+
+def _joined(cells: list[Cell]) -> Cell:
+    """Cells of one wrapped cell as one."""
+    return Cell(cells[0].start, cells[-1].end, " ".join(c.text for c in cells))
+
+
+def _header(lines: list[Cell], i: int) -> tuple[list[Cell], int]:
+    """The header cells from the row-number column at ``i`` up to the first row's number; a cell
+    wrapped over lines (the next line goes on in small letters or with a digit, or the line
+    ends with a dash) is joined."""
+    header = [lines[i]]
+    j = i + 1
+    while j < len(lines) and lines[j].text != "1" and len(lines[j].text) <= _MAX_HEADER_CELL and \
+            not lines[j].text.endswith((".", ";", ":")) and len(header) < 8:
+        if len(header) > 1 and (lines[j].text[:1].islower() or lines[j].text[:1].isdigit()
+                                or header[-1].text.endswith(("-", "–"))):
+            header[-1] = _joined([header[-1], lines[j]])
+        else:
+            header.append(lines[j])
+        j += 1
+    return header, j
+
+
+def _row(lines: list[Cell], j: int, width: int) -> tuple[list[Cell], int] | None:
+    """A row from its number at ``j``: the number, the second cell over as many lines as it wraps
+    (up to the first short line: a unit or a value), then one line per remaining cell."""
+    if j >= len(lines):
+        return None
+    k = j + 1
+    while k < len(lines) and (k == j + 1 or len(lines[k].text) > _SHORT_CELL) and not re.fullmatch(r"\d{1,2}\.?", lines[k].text):
+        k += 1
+    rest = lines[k:k + width - 2]
+    if k == j + 1 or len(rest) < width - 2 or any(len(c.text) > _SHORT_CELL for c in rest):
+        return None
+    return [lines[j], _joined(lines[j + 1:k]), *rest], k + width - 2
 
 
 def find_cell_tables(doc: Document, taken: list[tuple[int, int]]) -> list[Table]:
@@ -137,20 +174,15 @@ def find_cell_tables(doc: Document, taken: list[tuple[int, int]]) -> list[Table]
         if not _NUMBER_COLUMN.fullmatch(first.text) or any(a <= first.start < b for a, b in taken):
             i += 1
             continue
-        header = [first]
-        j = i + 1
-        while j < len(lines) and lines[j].text != "1" and len(lines[j].text) <= _MAX_HEADER_CELL and \
-                not lines[j].text.endswith((".", ";", ":")) and len(header) < 8:
-            header.append(lines[j])
-            j += 1
+        header, j = _header(lines, i)
         width = len(header)
         rows: list[list[Cell]] = []
-        while width >= 3 and j + width <= len(lines) and re.fullmatch(rf"{len(rows) + 1}\.?", lines[j].text):
-            row = lines[j:j + width]
-            if any(is_row(c.text) for c in row):
+        while width >= 3 and j < len(lines) and re.fullmatch(rf"{len(rows) + 1}\.?", lines[j].text):
+            found = _row(lines, j, width)
+            if found is None or any(is_row(c.text) for c in found[0]):
                 break
-            rows.append(row)
-            j += width
+            rows.append(found[0])
+            j = found[1]
         if rows:
             out.append(Table([header, *rows]))
             i = j

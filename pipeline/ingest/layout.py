@@ -476,6 +476,7 @@ def _furniture(pages: list[list[Draft]]) -> None:
     def key(d: Draft) -> str:
         return re.sub(r"\d+", "#", join_texts([ln.text for ln in d.lines])).strip().lower()
 
+    numbered = _page_numbers(pages, voc.page_number)
     for end, kind in ((0, "page_header"), (-1, "page_footer")):
         ends = [page[end] for page in pages if page]
         counts: dict[str, int] = {}
@@ -486,10 +487,27 @@ def _furniture(pages: list[list[Draft]]) -> None:
             if d.kind not in ("paragraph", "heading", "list_item") or len(d.lines) > 2:
                 continue
             text = join_texts([ln.text for ln in d.lines])
-            if voc.page_number.fullmatch(text):
+            if id(d) in numbered:
                 d.kind, d.marker, d.level, d.role = "page_number", None, None, None
             elif counts.get(key(d), 0) >= needed and len(text) < 160:
                 d.kind, d.marker, d.level, d.role = kind, None, None, None
+
+
+def _page_numbers(pages: list[list[Draft]], pattern: re.Pattern[str]) -> set[int]:
+    """The first or last blocks of pages that are their page numbers: the number must follow the
+    page order (its page's index plus an offset that at least two pages share, or the index
+    itself), so a table's row number "1" alone at a page's edge stays in the text."""
+    found: list[tuple[Draft, int]] = []
+    for index, page in enumerate(pages, start=1):
+        for d in {id(x): x for x in (page[:1] + page[-1:])}.values():
+            text = join_texts([ln.text for ln in d.lines])
+            if len(d.lines) <= 2 and pattern.fullmatch(text):
+                digits = re.findall(r"\d+", text)
+                found.append((d, int(digits[0]) - index if digits else 0))
+    offsets: dict[int, int] = {}
+    for _, offset in found:
+        offsets[offset] = offsets.get(offset, 0) + 1
+    return {id(d) for d, offset in found if offset == 0 or offsets[offset] >= 2}
 
 
 # ------------------------------------------------------------------------------ pages
