@@ -177,6 +177,7 @@ def test_a_cited_date_is_never_the_missing_issue_date() -> None:
     ("BAN CHẤP HÀNH HỘI NÔNG DÂN TỈNH KIÊN GIANG", "Ban Chấp hành Hội Nông dân tỉnh Kiên Giang"),
     ("TRƯỜNG THCS VÀ THPT", "Trường THCS và THPT"),
     ("BỘ NGOẠI GIAO", "Bộ Ngoại giao"),
+    ("ỦY BẠN NHÂN DÂN TỈNH BẾN TRE", "Ủy ban nhân dân tỉnh Bến Tre"),  # a tone mark misread by OCR
 ])
 def test_recase_header_names(upper: str, expected: str) -> None:
     assert recase(upper) == expected

@@ -130,6 +130,34 @@ def _recase_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple((re.compile(phrase_pattern(name), re.IGNORECASE), name) for name in sorted(known, key=len, reverse=True))
 
 
+def _toneless(s: str) -> str:
+    """``s`` lower-cased without diacritics (đ kept apart), for matching misread tone marks."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", s.lower().replace("đ", "\x00"))
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").replace("\x00", "đ")
+
+
+@lru_cache(maxsize=1)
+def _long_bodies() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(b.split()) for b in sorted(vocabulary().bodies, key=len, reverse=True) if len(b.split()) >= 3)
+
+
+def _repair_bodies(s: str) -> str:
+    """A known body of three or more words read with a wrong tone mark (OCR's "Ủy bạn nhân
+    dân") takes the body's spelling: such a name has no other spelling."""
+    words = s.split(" ")
+    keys = [_toneless(w) for w in words]
+    for body in _long_bodies():
+        target = [_toneless(w) for w in body]
+        n = len(body)
+        for i in range(len(words) - n + 1):
+            if keys[i:i + n] == target and [w.lower() for w in words[i:i + n]] != [w.lower() for w in body]:
+                words[i:i + n] = list(body)
+                keys[i:i + n] = target
+    return " ".join(words)
+
+
 def recase(upper: str) -> str:
     """Re-case an all-caps name ("SỞ KHOA HỌC VÀ CÔNG NGHỆ" -> "Sở Khoa học và Công nghệ")."""
     s = upper.lower()
@@ -139,6 +167,7 @@ def recase(upper: str) -> str:
     s = s[:1].upper() + s[1:]
     for rx, name in _recase_patterns():
         s = rx.sub(name, s)
+    s = _repair_bodies(s)
     # the place after an administrative unit word is a proper name ("huyện Củ Chi"); a sector
     # after "ngành" is written with its first letter capital ("Công đoàn ngành Y tế")
     s = _UNIT_PLACE.sub(lambda m: m.group(1) + " ".join(w[:1].upper() + w[1:] for w in m.group(2).split(" ")), s)
