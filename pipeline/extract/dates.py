@@ -27,6 +27,8 @@ YEAR = re.compile(rf"\bnăm\s+{_Y}(?![\d/])(?!\s*[-–—]\s*(?:19|20)\d{{2}})",
 #: ("hoàn thành trong quý II năm 2023", "trước năm", "cuối năm")
 _NOT_A_PLAN_YEAR = re.compile(r"(?:tháng\s*\d{1,2}|\d+/[\w./-]*[A-ZĐ][\w./-]*|ngày|quý\s+[IV\d]+|trong|trước|"
                               r"cuối|đầu|giữa|hoàn thành|sau)\s*,?\s*$", re.IGNORECASE)
+#: before a year that a plan runs up to ("đến năm 2030", "tới hết năm 2025")
+_HORIZON = re.compile(r"(?:đến|tới)\s+(?:hết\s+)?$", re.IGNORECASE)
 _FROM = re.compile(r"(?:^|\s)[Tt]ừ\s+(?:ngày\s+)?$")
 _TO = re.compile(r"^\s*,?\s*(?:đến|tới|-|–)\s*(?:hết\s+)?(?:ngày\s+)?$", re.IGNORECASE)
 _LABEL = re.compile(r"(Thời gian|Thời hạn)[^\n.]{0,40}$", re.IGNORECASE)
@@ -74,7 +76,8 @@ def find_years(doc: Document) -> list[Period]:
         if _NOT_A_PLAN_YEAR.search(text, max(0, m.start() - 40), m.start()):
             continue
         year = int(m.group(1))
-        out.append(Period(year, year, doc.evidence(m.start(), m.end())))
+        horizon = bool(_HORIZON.search(text, max(0, m.start() - 15), m.start()))
+        out.append(Period(year, year, doc.evidence(m.start(), m.end()), horizon))
     return out
 
 

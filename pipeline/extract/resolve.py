@@ -6,7 +6,7 @@
 * The period is the one stated with the plan (its title or issuing sentence), else the most
   frequent "giai đoạn" range; the duration prefers one labelled "Thời gian/Thời hạn".
 * A final-review reward quota without a year is for the period's last year.
-* Targets without a deadline of their own take the end year of the plan's period.
+* In a one-year plan, targets without a deadline of their own take that year.
 * The province comes from the header (the issuer's or the parent's name; none for a central
   body), then the issuer's name, then the most cited province (inferred).
 * Every identity field says where it came from (``header``, ``body``, ``inferred``), and a field
@@ -209,10 +209,19 @@ def _duration_period(doc: Document, durations: list[Duration]) -> Period | None:
 
 
 def resolve_period(doc: Document, facts: DateFacts, plan_span: tuple[int, int] | None,
-                   title: Field | None = None) -> Period | None:
+                   title: Field | None = None, issued_year: int | None = None) -> Period | None:
     """The plan's period: a range, else a single year, stated with the plan (its issuing sentence,
     its title, the first lines), then with a period cue ("kế hoạch năm 2023", "phong trào thi đua
-    ... năm 2020"); else the range stated most often; else the years of the plan's duration."""
+    ... năm 2020"); else the range stated most often; else the years of the plan's duration.
+    A horizon ("Chương trình ... đến năm 2030") runs from the year the plan is issued."""
+    found = _stated_period(doc, facts, plan_span, title)
+    if found is not None and found.horizon and issued_year is not None and 0 < found.end_year - issued_year <= 50:
+        return Period(issued_year, found.end_year, found.evidence, True)
+    return found
+
+
+def _stated_period(doc: Document, facts: DateFacts, plan_span: tuple[int, int] | None,
+                   title: Field | None) -> Period | None:
     periods, years = facts.periods, facts.years
     text = doc.text
     windows = []
@@ -246,8 +255,10 @@ def resolve_duration(durations: list[Duration]) -> Duration | None:
 
 
 def resolve_targets(targets: list[Target], period: Period | None) -> list[Target]:
-    """Targets with no deadline of their own are due at the end of the plan's period."""
-    if period is None:
+    """In a plan for one year, targets with no deadline of their own are due that year. In a plan
+    for several years a target without a stated deadline keeps none: it holds over the period, or
+    every year of it ("hằng năm")."""
+    if period is None or period.start_year != period.end_year or period.horizon:
         return targets
     return [t if t.year is not None else replace(t, year=period.end_year) for t in targets]
 
@@ -269,7 +280,9 @@ def resolve(doc: Document, results: dict[str, Any]) -> Resolved:
     number = document.get("number")
     refs = resolve_references(results.get("references") or [], number.value if number else None)
     facts: DateFacts | None = results.get("dates")
-    period = resolve_period(doc, facts, span, document.get("title")) if facts else None
+    issued = document.get("issued_on")
+    issued_year = int(str(issued.value)[:4]) if issued is not None and str(issued.value)[:4].isdigit() else None
+    period = resolve_period(doc, facts, span, document.get("title"), issued_year) if facts else None
     duration = resolve_duration(facts.durations) if facts else None
     targets = resolve_targets(results.get("targets") or [], period)
     quotas = resolve_quotas(results.get("reward_quotas") or [], period)

@@ -33,6 +33,7 @@ class TargetWords:
     achieved: re.Pattern[str]
     planned: re.Pattern[str]
     not_deadline: re.Pattern[str]
+    named_with_year: re.Pattern[str]
     list_intro: re.Pattern[str]
     generic: frozenset[str]
 
@@ -62,11 +63,11 @@ def target_words() -> TargetWords:
     """Load and compile :data:`VOCABULARY` (cached)."""
     data = load_json(VOCABULARY, {"scales": dict, "structure_nouns": list, "recurrence": list, "change": list,
                                   "achieved": list, "planned": list, "not_deadline": list, "list_intro": list,
-                                  "generic_counted": list})
+                                  "generic_counted": list, "named_with_year": list})
     scales = data["scales"]
     if not all(isinstance(k, str) and isinstance(v, int) and v > 1 for k, v in scales.items()):
         raise VocabularyError(f"{VI_DIR / VOCABULARY}: 'scales' maps words to integers above 1")
-    for key in ("structure_nouns", "not_deadline", "list_intro", "generic_counted"):
+    for key in ("structure_nouns", "not_deadline", "list_intro", "generic_counted", "named_with_year"):
         if not all(isinstance(p, str) and p for p in data[key]):
             raise VocabularyError(f"{VI_DIR / VOCABULARY}: '{key}' must be a list of phrases")
     return TargetWords(
@@ -78,6 +79,7 @@ def target_words() -> TargetWords:
         achieved=_alternation(data["achieved"]),
         planned=_alternation(data["planned"]),
         not_deadline=re.compile(rf"(?<!\w)(?:{_phrases(data['not_deadline'])})\s+$", re.IGNORECASE),
+        named_with_year=re.compile(rf"(?<!\w)(?:{_phrases(data['named_with_year'])})(?:\s+[^\W\d_]+){{0,6}}\s+$"),
         list_intro=re.compile(rf"(?<!\w)(?:{_phrases(data['list_intro'])})(?!\w)", re.IGNORECASE),
         generic=frozenset(p.lower() for p in data["generic_counted"]),
     )

@@ -32,10 +32,11 @@ from .values import Target
 
 CUE = re.compile(r"phấn đấu|chỉ tiêu|(?:đến|tới)\s+năm\s+(?:19|20)\d{2}|mục tiêu(?:\s+[^.:\n]{0,40}?)?\s+(?:là|:)", re.IGNORECASE)
 HEADING_YEAR = re.compile(r"năm\s+((?:19|20)\d{2})", re.IGNORECASE)
-PERIOD_END = re.compile(r"giai đoạn\s+(?:19|20)\d{2}\s*[-–—]\s*((?:19|20)\d{2})", re.IGNORECASE)
+PERIOD_END = re.compile(r"(?:giai đoạn|nhiệm kỳ)\s+(?:19|20)\d{2}\s*[-–—]\s*((?:19|20)\d{2})", re.IGNORECASE)
 RANGE_TAIL = re.compile(r"\s*(?:[-–]|đến|tới)\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(\s?%)?")
 INDICATOR_STOP = re.compile(
-    r"(?<!\d),|,(?!\d)|[;:()]|\.(?!\d)|\s+(?:với|trong đó|gồm|bao gồm)\s+|(?<!\w)và\s+(?=(?:\S+\s+){0,4}\d)|\s+[-–]\s+(?=\d)"
+    r"(?<!\d),|,(?!\d)|[;:()]|\.(?!\d)|\s+đạt\s+(?=\d)|"
+    r"(?<!\w)(?:(?:vào|trong|đến|tới|hết)\s+)*(?:năm|giai đoạn)\s+(?:19|20)\d{2}(?!\d)|\s+(?:với|trong đó|gồm|bao gồm)\s+|(?<!\w)và\s+(?=(?:\S+\s+){0,4}\d)|\s+[-–]\s+(?=\d)"
 )
 LEAD_STOP = re.compile(r"[,;:()]|\.(?!\d)|(?<!\w)(?:và|có|là|đạt|phấn đấu|đến năm \d{4}|năm \d{4})\s", re.IGNORECASE)
 MAX_INDICATOR_WORDS = 14
@@ -51,6 +52,8 @@ PER_CLASSIFIER = re.compile(r"\s*([^\W\d_]+)\s*/\s*([^\W\d_]+(?:\s*/\s*[^\W\d_]+
 #: "năm 2025" anywhere (a deadline unless :func:`_deadline_ok` says otherwise).
 YEAR_WORD = re.compile(r"(?<!\w)năm\s+((?:19|20)\d{2})(?![\d/])(?!\s*[-–]\s*(?:19|20)\d{2})", re.IGNORECASE)
 LEADING_SPACES = re.compile(" *")
+#: after a year that introduces the value that follows it ("năm 2030 đạt trên 42%", "năm 2025, 90%")
+OPENS_VALUE = re.compile(r"\s*(?:,\s*)?(?:(?:đạt|có|là|phấn đấu)\b|\d)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -129,7 +132,8 @@ def _deadline_ok(text: str, year: re.Match[str], blocked: list[tuple[int, int]])
     if any(s <= year.start() < e for s, e in blocked):
         return False
     before = text[max(0, year.start() - 25):year.start()]
-    return not target_words().not_deadline.search(before)
+    named = target_words().named_with_year.search(text, max(0, year.start() - 60), year.start())
+    return not target_words().not_deadline.search(before) and not named
 
 
 def _blocked(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
@@ -153,10 +157,16 @@ def _year_for(doc: Document, sent_start: int, pos: int, value_end: int, clause_e
     for y in YEAR_WORD.finditer(text, value_end, clause_end):
         if not _deadline_ok(text, y, blocked):
             continue
+        adjacent = re.fullmatch(r"\s*(?:(?:vào|trong|đến|tới|hết|cuối)\s+)*", text[value_end:y.start()], re.IGNORECASE)
+        if not adjacent and (CUE.search(text, value_end, y.start()) or OPENS_VALUE.match(text, y.end())):
+            break  # "..., phấn đấu đến hết năm 2009 không còn", "và năm 2030 đạt 42%": the next statement's
         if re.search(r",\s*(?:(?:vào|trong|đến|tới|hết|cuối)\s+)?$", text[max(0, y.start() - 12):y.start()]) \
                 and not clause_closed:
             break
         return int(y.group(1))
+    after = PERIOD_END.search(text, value_end, clause_end)
+    if after:  # "tiết kiệm từ 5% ... trong giai đoạn 2016 - 2020"
+        return int(after.group(1))
     years = [int(y.group(1)) for y in YEAR_WORD.finditer(text, para_start, pos) if _deadline_ok(text, y, blocked)]
     if years:
         return years[-1]
@@ -194,10 +204,15 @@ def _in_parentheses(text: str, start: int, pos: int) -> bool:
     return before.count("(") > before.count(")")
 
 
+def _is_year(text: str, m: Mention) -> bool:
+    """Whether a number is a year ("năm 2025", "2020 - 2025"), which dates a target, not counts one."""
+    return m.label == "NUMBER" and isinstance(m.value, int) and 1900 <= m.value <= 2100 and "." not in m.text
+
+
 def _is_candidate(text: str, m: Mention) -> bool:
     _, _, time_rx, name_rx = _patterns()
-    if m.label == "NUMBER" and isinstance(m.value, int) and 1900 <= m.value <= 2100 and "." not in m.text:
-        return False  # a year
+    if _is_year(text, m):
+        return False
     before = text[max(0, m.start - 30):m.start]
     if re.search(r"(?:^|\n)\s*$", before) and re.match(r"[.)]", text[m.end:m.end + 1]):
         return False  # a list label "2." or "1)"
@@ -225,11 +240,25 @@ def indicator_end(text: str, start: int, end: int) -> int:
 
 
 def _lead_indicator(text: str, start: int, pos: int) -> str | None:
-    """What a number with nothing after it measures: the words just before it ("tăng trưởng")."""
+    """What a number with nothing after it measures: the words just before it ("tăng trưởng"),
+    or before the verb that states it ("Tỷ lệ trẻ em được đăng ký khai sinh đạt 98,5%")."""
     stops = list(LEAD_STOP.finditer(text, start, pos))
     lead_start = stops[-1].end() if stops else start
     words = text[lead_start:pos].split()
-    return " ".join(words[-6:]) or None
+    if not words and stops and re.fullmatch(r"(?:đạt|là)\s", stops[-1].group(0), re.IGNORECASE):
+        before = stops[-2].end() if len(stops) > 1 else start
+        words = text[before:stops[-1].start()].split()
+        if words and words[0].lower() in ("và", "phấn", "đấu"):
+            words = []
+        return _unbulleted(words[-20:])
+    return _unbulleted(words[-6:])
+
+
+def _unbulleted(words: list[str]) -> str | None:
+    """Words of a lead without a list bullet ("- Quỹ Hỗ trợ nông dân" -> "Quỹ Hỗ trợ nông dân")."""
+    while words and re.fullmatch(r"[-–+•*]+", words[0]):
+        words = words[1:]
+    return " ".join(words) or None
 
 
 def _clause_bounds(text: str, start: int, end: int, pos: int) -> tuple[int, int]:
@@ -354,9 +383,13 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
         if target_words().structure.match(text, ind_start, end):
             continue  # "03 nhóm chỉ tiêu": the plan's own parts
         ind_start = LEADING_SPACES.match(text, ind_start).end()
+        if tail_rx := re.match(r"trở lên\s+", text[ind_start:ind_start + 12]):
+            ind_start += tail_rx.end()  # "97% trở lên số hội viên": the comparator, then what it counts
         stop = INDICATOR_STOP.search(text, ind_start, end)
         ind_end = indicator_end(text, ind_start, stop.start() if stop else end)
         indicator = re.sub(r"\s+", " ", text[ind_start:ind_end]).strip() or None
+        if indicator and re.match(r"và\s", indicator):
+            indicator, ind_end = None, num_end  # "đạt 70% và được lập hồ sơ": a new clause, not what 70% counts
         q = qual_rx.search(text, max(start, m.start - 20), m.start)
         if not indicator:
             indicator = _lead_indicator(text, start, q.start(1) if q else m.start)
@@ -367,7 +400,7 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
         if not indicator and unit == "count":
             continue  # a bare number counts nothing
         tail_min = bool(re.match(r"\s*trở lên", text[num_end:ind_end + 10]))
-        next_start = next((n.start for n in nums[k + 1:] if n.start >= ind_end), end)
+        next_start = next((n.start for n in nums[k + 1:] if n.start >= ind_end and not _is_year(text, n)), end)
         consumed.append((m.start, ind_end))
         found = _target(doc, start, end, m.start, ind_end, num_end, next_start, value, value_max, unit, per,
                         indicator, q, tail_min, intro)

@@ -70,6 +70,9 @@ class Period(Item):
     start_year: int
     end_year: int
     evidence: Evidence
+    #: a year stated as a horizon ("đến năm 2030"): the plan runs up to it, not within it
+    horizon: bool = False
+    internal = ("horizon",)
 
 
 
