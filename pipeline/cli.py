@@ -134,21 +134,25 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_watch(args: argparse.Namespace) -> int:
+def _check_inbox(inbox: Path) -> str | None:
+    if not inbox.exists():
+        return f"no inbox folder {inbox}"
+    if not inbox.is_dir():
+        return f"the inbox {inbox} is a file, not a folder"
+    return None
+
+
+def _serve(args: argparse.Namespace, inbox: Path, once: bool, settle: float | None = None, retrying: bool = False) -> int:
+    """Run the inbox service on ``inbox`` with the options of ``watch``, a line per failure (and,
+    unless quiet, per file); the exit code of ``watch``."""
     from .ingest.limits import Limits
     from .lang import vocabulary
     from .run.service import AlreadyRunning, InboxService, ServiceConfig
 
-    if not args.inbox.exists():
-        return _usage_error(f"no inbox folder {args.inbox}")
-    if not args.inbox.is_dir():
-        return _usage_error(f"the inbox {args.inbox} is a file, not a folder")
-    problem = _check_out(args.out)
-    if problem:
-        return _usage_error(problem)
     vocabulary()
-    config = ServiceConfig(inbox=args.inbox, out=args.out, concurrency=args.concurrency, poll=args.poll,
-                           settle=args.settle, limits=Limits.from_env(args.max_mb, args.max_pages), engine=args.engine)
+    config = ServiceConfig(inbox=inbox, out=args.out, concurrency=args.concurrency, poll=args.poll,
+                           settle=args.settle if settle is None else settle,
+                           limits=Limits.from_env(args.max_mb, args.max_pages), engine=args.engine)
     service = InboxService(config)
     verbosity = _verbosity(args)
     seen = {"failed": 0, "done": 0}
@@ -159,20 +163,57 @@ def _cmd_watch(args: argparse.Namespace) -> int:
             if o.state == "failed":
                 seen["failed"] += 1
             reason = _failure_reason(Path(o.final_path)) if o.state == "failed" else ""
+            retried = " (tried again; the earlier failure is in failed/.history/)" if o.detail.get("retried") else ""
             if verbosity or o.state == "failed":
-                print(f"{o.state:10s} {o.name} -> {o.final_path}{reason}", flush=True)
+                print(f"{o.state:10s} {o.name} -> {o.final_path}{reason}{retried}", flush=True)
 
-    if verbosity:
-        print(f"watching {args.inbox} (outputs in {args.out}; Ctrl-C to stop)", flush=True)
+    if verbosity and not once:
+        print(f"watching {inbox} (outputs in {args.out}; Ctrl-C to stop)", flush=True)
     try:
-        service.run(once=args.once, on_batch=report)
+        service.run(once=once, on_batch=report)
     except AlreadyRunning as exc:
+        if retrying:  # the running service finds the files put back and processes them
+            print(f"{exc}: it processes the files put back into {inbox}", flush=True)
+            return 0
         return _usage_error(str(exc))
-    if args.once:
+    if once:
         if verbosity:
             print(f"{seen['done']} file(s) handled, {seen['failed']} failed", flush=True)
         return 1 if seen["failed"] and args.fail_on != "never" else 0
     return 0
+
+
+def _cmd_watch(args: argparse.Namespace) -> int:
+    problem = _check_inbox(args.inbox) or _check_out(args.out)
+    if problem:
+        return _usage_error(problem)
+    return _serve(args, args.inbox, args.once)
+
+
+def _cmd_retry(args: argparse.Namespace) -> int:
+    from .run.service import requeue_failed, served_inbox
+
+    if bool(args.names) == bool(args.all_failed):
+        return _usage_error("name the failed files to retry, or give --all-failed (not both)")
+    inbox = args.inbox or served_inbox(args.out)
+    if inbox is None:
+        return _usage_error(f"no inbox service state in {args.out}: give --inbox")
+    problem = _check_inbox(inbox) or _check_out(args.out, must_exist=True)
+    if problem:
+        return _usage_error(problem)
+    from .run.inbox import Layout
+
+    moved, unknown = requeue_failed(inbox, args.out, None if args.all_failed else args.names)
+    for name in unknown:
+        print(f"error: no failed file {name!r} in {inbox / 'failed'}", file=sys.stderr)
+    if not moved and not (Layout(inbox).work.is_dir() and Layout(inbox).claimed()):
+        if not unknown and _verbosity(args):
+            print(f"no failed files in {inbox / 'failed'}", flush=True)
+        return 2 if unknown else 0
+    if moved and _verbosity(args):
+        print(f"{len(moved)} failed file(s) put back into {inbox}; processing them again", flush=True)
+    code = _serve(args, inbox, once=True, settle=0.0, retrying=True)
+    return code if not unknown or code else 2
 
 
 def _failure_reason(final: Path) -> str:
@@ -502,18 +543,32 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--min-f1", type=float, help="exit with status 1 if a family scores below this F1")
     e.set_defaults(func=_cmd_eval)
 
-    w = sub.add_parser("watch", parents=[talk, fail_on], help="serve an inbox folder: process every file dropped into it")
+    service = argparse.ArgumentParser(add_help=False)
+    service.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: outputs/)")
+    service.add_argument("--concurrency", type=_positive_int, default=2, help="files processed at the same time (default 2)")
+    service.add_argument("--poll", type=float, default=1.0, help="seconds between looks at the inbox (default 1)")
+    service.add_argument("--settle", type=float, default=2.0,
+                         help="seconds a file must stop growing before it is read (default 2)")
+    service.add_argument("--max-mb", type=float, help="largest accepted file in MB (default 50, or VNPLAN_MAX_MB)")
+    service.add_argument("--max-pages", type=_positive_int,
+                         help="most accepted PDF pages (default 1000, or VNPLAN_MAX_PAGES)")
+    service.add_argument("--engine", choices=("prefect", "local"), default="prefect",
+                         help="run each batch as a Prefect flow (default) or in local threads")
+    w = sub.add_parser("watch", parents=[talk, fail_on, service],
+                       help="serve an inbox folder: process every file dropped into it (and into its subfolders)")
     w.add_argument("inbox", type=Path, help="the inbox folder")
-    w.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: outputs/)")
-    w.add_argument("--concurrency", type=_positive_int, default=2, help="files processed at the same time (default 2)")
-    w.add_argument("--poll", type=float, default=1.0, help="seconds between looks at the inbox (default 1)")
-    w.add_argument("--settle", type=float, default=2.0, help="seconds a file must stop growing before it is read (default 2)")
-    w.add_argument("--max-mb", type=float, help="largest accepted file in MB (default 50, or VNPLAN_MAX_MB)")
-    w.add_argument("--max-pages", type=_positive_int, help="most accepted PDF pages (default 1000, or VNPLAN_MAX_PAGES)")
-    w.add_argument("--engine", choices=("prefect", "local"), default="prefect",
-                   help="run each batch as a Prefect flow (default) or in local threads")
     w.add_argument("--once", action="store_true", help="process what is in the inbox, then exit")
     w.set_defaults(func=_cmd_watch)
+
+    rt = sub.add_parser("retry", parents=[talk, fail_on, service],
+                        help="process failed files of an inbox again, with the current settings and limits",
+                        description="Put failed files back into the inbox and process them again (the earlier "
+                                    "failure notes are kept in INBOX/failed/.history/). If the service is running, "
+                                    "it processes them.")
+    rt.add_argument("names", nargs="*", help="failed files: their paths under INBOX/failed/, or their file names")
+    rt.add_argument("--all-failed", action="store_true", help="every file in INBOX/failed/")
+    rt.add_argument("--inbox", type=Path, help="the inbox (default: the one the service of --out last served)")
+    rt.set_defaults(func=_cmd_retry)
 
     st = sub.add_parser("status", help="counts by state and the last failures of an inbox service")
     st.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the service's output folder")

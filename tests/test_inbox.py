@@ -31,7 +31,7 @@ def finals(inbox: Path) -> dict[str, str]:
     out = {}
     for folder in ("processed", "failed"):
         for p in (inbox / folder).iterdir():
-            if not p.name.endswith((".record.json", ".failure.json", ".duplicate.json")):
+            if p.is_file() and not p.name.endswith((".record.json", ".failure.json", ".duplicate.json")):
                 out[p.name] = folder
     return out
 
@@ -85,7 +85,84 @@ def test_duplicates_and_versions(tmp_path: Path) -> None:
     assert len(entry["previous_record_ids"]) == 1 and entry["previous_record_ids"][0] != entry["record_id"]
     assert list((out / "records" / "history").glob("plan.txt.*.json"))
     assert sorted(finals(inbox)) == sorted(["plan.txt", "copy of plan.txt", f"plan-{entry['record_id'][:12]}.txt"])
-    assert status(out)["counts"] == {"processed": 2, "failed": 0, "duplicates": 1}
+    assert status(out)["counts"] == {"processed": 2, "failed": 0, "duplicates": 1, "retried": 0}
+
+
+def test_subfolders_are_watched_and_mirrored(tmp_path: Path) -> None:
+    """Files in subfolders of the inbox are inputs; each ends in the same subfolder of
+    ``processed/`` or ``failed/``, known by its path, so equal names in two folders stay two documents."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    (first, text), (_, other), (_, third) = corpus_texts()[:3]
+    for rel, body in (("2024/KH-01.txt", text), ("2023/KH-01.txt", other), ("2023/quý 4/kế hoạch.txt", third),
+                      ("2023/empty.txt", "")):
+        (inbox / rel).parent.mkdir(parents=True, exist_ok=True)
+        (inbox / rel).write_text(body, encoding="utf-8")
+    (inbox / "top.txt").write_text(text + "\nbản hai", encoding="utf-8")
+    service = InboxService(ServiceConfig(inbox=inbox, out=out, poll=0.01, settle=0.0))
+    assert status(out, inbox)["counts"]["waiting"] == 5
+    service.run(once=True)
+    for rel in ("2024/KH-01.txt", "2023/KH-01.txt", "2023/quý 4/kế hoạch.txt", "top.txt"):
+        assert (inbox / "processed" / rel).read_bytes() and (inbox / "processed" / f"{rel}.record.json").exists(), rel
+    assert (inbox / "failed" / "2023" / "empty.txt.failure.json").exists()
+    assert not list((inbox / ".work").iterdir()), "no claimed file and no empty subfolder left in .work/"
+    assert (inbox / "2023").is_dir(), "staff's folders stay"
+    names = sorted(e["filename"] for e in read_catalog(out))
+    assert names == ["2023/KH-01.txt", "2023/empty.txt", "2023/quý 4/kế hoạch.txt", "2024/KH-01.txt", "top.txt"]
+    assert len({e["record_path"] for e in read_catalog(out)}) == 5
+    assert status(out, inbox)["counts"] == {"processed": 4, "failed": 1, "duplicates": 0, "retried": 0,
+                                             "waiting": 0, "in_progress": 0}
+
+
+def test_a_failed_file_dropped_again_is_retried(tmp_path: Path) -> None:
+    """The same bytes as a failure, dropped again, are processed again with the current limits
+    (not a duplicate of the failure); the earlier failure is kept in ``failed/.history/``."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    text = corpus_texts()[0][1]
+    (inbox / "plan.txt").write_text(text, encoding="utf-8")
+    serve_once(inbox, out, limits=Limits(max_bytes=1000, max_pages=50))
+    assert finals(inbox) == {"plan.txt": "failed"}
+    (inbox / "plan.txt").write_text(text, encoding="utf-8")
+    serve_once(inbox, out)
+    assert finals(inbox) == {"plan.txt": "processed"}
+    assert not list(inbox.rglob("*.duplicate.json"))
+    kept = list((inbox / "failed" / ".history").iterdir())
+    assert sorted(p.name.endswith(".failure.json") for p in kept) == [False, True]
+    (entry,) = read_catalog(out)
+    assert entry["status"] == "ok"
+    assert status(out)["counts"] == {"processed": 1, "failed": 0, "duplicates": 0, "retried": 1}
+
+
+def test_retry_command(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    (inbox / "2024").mkdir(parents=True)
+    (name, text), (_, other) = corpus_texts()[:2]
+    (inbox / "2024" / "a.txt").write_text(text, encoding="utf-8")
+    (inbox / "b.txt").write_text(other, encoding="utf-8")
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, timeout=300, env=env)
+
+    serve = ["--out", str(out), "--engine", "local", "--settle", "0", "--poll", "0.05"]
+    run = cli("watch", str(inbox), *serve, "--once", "--max-mb", "0.001")
+    assert run.returncode == 1 and run.stdout.count("too_large") == 2, run.stdout + run.stderr
+    assert cli("retry", *serve).returncode == 2  # neither names nor --all-failed
+    missing = cli("retry", "nothing.txt", *serve)
+    assert missing.returncode == 2 and "no failed file 'nothing.txt'" in missing.stderr
+    run = cli("retry", "2024/a.txt", *serve)  # the inbox is the one the service served; the default limits
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "processed  2024/a.txt" in run.stdout and "tried again" in run.stdout
+    assert finals(inbox) == {"b.txt": "failed"}
+    assert (inbox / "processed" / "2024" / "a.txt").exists()
+    assert list((inbox / "failed" / ".history" / "2024").glob("a.txt*.failure.json"))
+    run = cli("retry", "--all-failed", *serve, "--max-mb", "0.001")  # still too large: fails again, reason shown
+    assert run.returncode == 1 and "failed     b.txt" in run.stdout and "too_large" in run.stdout
+    run = cli("retry", "--all-failed", *serve)
+    assert run.returncode == 0 and "processed  b.txt" in run.stdout
+    assert not list((inbox / "failed").glob("*.failure.json"))
+    assert status(out, inbox)["counts"] == {"processed": 2, "failed": 0, "duplicates": 0, "retried": 3,
+                                             "waiting": 0, "in_progress": 0}
 
 
 def test_waits_until_a_file_stops_growing(tmp_path: Path) -> None:
@@ -149,7 +226,7 @@ def test_watch_and_status_commands(tmp_path: Path) -> None:
     st = subprocess.run([sys.executable, "-m", "pipeline", "status", "--out", str(out), "--inbox", str(inbox)],
                         capture_output=True, text=True, timeout=120, env=env)
     assert st.returncode == 0
-    assert "processed: 1  failed: 1  duplicates: 0  waiting: 0  in_progress: 0" in st.stdout
+    assert "processed: 1  failed: 1  duplicates: 0  retried: 0  waiting: 0  in_progress: 0" in st.stdout
     assert "empty.txt: no_text" in st.stdout
 
 

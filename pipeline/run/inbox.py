@@ -2,10 +2,16 @@
 
 Layout under an inbox folder ``INBOX``::
 
-    INBOX/                 staff drop files here (hidden and temporary files are left alone)
+    INBOX/                 staff drop files here, or into subfolders (hidden and temporary files
+                           are left alone)
     INBOX/.work/           files being processed (moved here atomically when claimed)
     INBOX/processed/       files that were read, each with ``<name>.record.json`` next to it
     INBOX/failed/          files that could not be read, each with ``<name>.failure.json``
+    INBOX/failed/.history/ failed files that were tried again, with their earlier failure notes
+
+A file dropped into a subfolder (``INBOX/2024/KH-01.txt``, up to :data:`MAX_DEPTH` levels) goes
+through the same subfolder of ``.work/``, ``processed/`` and ``failed/``, and the document is
+known by that path ("2024/KH-01.txt"), so equal names in two folders are two documents.
 
 Every file ends in ``processed/`` or ``failed/``; nothing is deleted and nothing is overwritten:
 a file is moved there under a name nobody holds, and the move itself refuses to replace
@@ -13,8 +19,10 @@ a file is moved there under a name nobody holds, and the move itself refuses to 
 removed). Only regular files are inputs: a symbolic link, a folder, a pipe or a device in the
 inbox is left where it is, with a logged reason (:meth:`Layout.scan`). A file's content hash
 is its identity: the same bytes dropped again under any name are recognised and not extracted
-again (they go to ``processed/`` or ``failed/`` with a ``<name>.duplicate.json`` note). A new file
-under a known name is a new version of that name; the catalog keeps the current one.
+again (they go to ``processed/`` with a ``<name>.duplicate.json`` note), except when they had
+failed: then they are tried again with the current settings and limits, and the earlier failed
+copy and note move to ``failed/.history/`` (``pipeline retry`` puts failed files back for that).
+A new file under a known name is a new version of that name; the catalog keeps the current one.
 
 The state (``OUT/state.sqlite``) records each content hash once. A service killed at any point
 finds on restart the files it had claimed in ``.work/`` and finishes or redoes them; all
@@ -40,6 +48,11 @@ from typing import Any, Iterator
 from ..publish.names import capped, readable
 
 WORK, PROCESSED, FAILED = ".work", "processed", "failed"
+#: Where a failed file and its note go when it is retried, under ``failed/`` (hidden, so that no
+#: inbox subfolder, whose mirrored names are never hidden, can meet it).
+HISTORY = ".history"
+#: Deepest subfolder of the inbox that is watched.
+MAX_DEPTH = 8
 #: Notes written next to a file in ``processed/`` or ``failed/``.
 NOTES = (".record.json", ".failure.json", ".duplicate.json")
 _CHUNK = 1024 * 1024
@@ -83,33 +96,69 @@ class Layout:
             d.mkdir(parents=True, exist_ok=True)
 
     def scan(self) -> tuple[list[Path], dict[Path, str]]:
-        """Regular files waiting in the inbox (oldest first), and the other entries that are
-        not inputs with the reason (never followed: a link could point anywhere)."""
-        files, refused = [], {}
-        with os.scandir(self.inbox) as entries:
-            for entry in entries:
-                if is_temporary(entry.name) or entry.name in (WORK, PROCESSED, FAILED):
-                    continue
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                if stat.S_ISLNK(st.st_mode):
-                    refused[Path(entry.path)] = "a symbolic link: links are not followed; copy the file itself"
-                elif stat.S_ISDIR(st.st_mode):
-                    refused[Path(entry.path)] = "a folder: drop the files themselves"
-                elif not stat.S_ISREG(st.st_mode):
-                    refused[Path(entry.path)] = "not a regular file (a pipe, socket or device)"
-                else:
-                    files.append((st.st_mtime, entry.name, Path(entry.path)))
+        """Regular files waiting in the inbox and its subfolders (oldest first), and the other
+        entries that are not inputs with the reason (never followed: a link could point anywhere)."""
+        files: list[tuple[float, str, Path]] = []
+        refused: dict[Path, str] = {}
+        self._scan(self.inbox, 0, files, refused)
         return [p for _, _, p in sorted(files)], refused
+
+    def _scan(self, folder: Path, depth: int, files: list, refused: dict[Path, str]) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return  # a subfolder removed or made unreadable meanwhile
+        for entry in entries:
+            if is_temporary(entry.name) or (depth == 0 and entry.name in (WORK, PROCESSED, FAILED)):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                refused[Path(entry.path)] = "a symbolic link: links are not followed; copy the file itself"
+            elif stat.S_ISDIR(st.st_mode):
+                if depth + 1 < MAX_DEPTH:
+                    self._scan(Path(entry.path), depth + 1, files, refused)
+                else:
+                    refused[Path(entry.path)] = f"a folder nested deeper than {MAX_DEPTH} levels"
+            elif not stat.S_ISREG(st.st_mode):
+                refused[Path(entry.path)] = "not a regular file (a pipe, socket or device)"
+            else:
+                files.append((st.st_mtime, entry.path, Path(entry.path)))
+
+    def subfolder(self, path: Path, root: Path | None = None) -> Path:
+        """The folder of ``path`` under ``root`` (the inbox by default), each part a safe name:
+        where it is mirrored under ``.work/``, ``processed/`` and ``failed/``."""
+        rel = path.parent.relative_to(self.inbox if root is None else root)
+        return Path(*[safe_name(part) for part in rel.parts]) if rel.parts else Path()
+
+    def remove_empty(self, folder: Path, root: Path) -> None:
+        """Remove ``folder`` and its parents up to ``root`` while they are empty."""
+        while folder != root and root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:
+                return
+            folder = folder.parent
 
     def waiting(self) -> list[Path]:
         """Regular files dropped in the inbox and not yet claimed, oldest first."""
         return self.scan()[0]
 
     def claimed(self) -> list[Path]:
-        return sorted(p for p in self.work.iterdir() if p.is_file() and not p.name.endswith(".tmp"))
+        return sorted(p for p in self.work.rglob("*")
+                      if p.is_file() and not p.is_symlink() and not p.name.endswith(".tmp"))
+
+    def failures(self) -> list[Path]:
+        """Files in ``failed/`` and its subfolders (not their notes, not the retried ones)."""
+        out = []
+        for p in sorted(self.failed.rglob("*")):
+            if HISTORY in p.relative_to(self.failed).parts or p.name.endswith(NOTES):
+                continue
+            if p.is_file() and not p.is_symlink():
+                out.append(p)
+        return out
 
     def candidates(self, folder: Path, name: str, sha: str) -> Iterator[Path]:
         """Names a file may take in ``folder``, in order: its safe name, then name + hash, then
@@ -132,8 +181,9 @@ class Layout:
         a hard link (which refuses an existing name) while ``source`` stays where it is. A name
         already linked to ``source`` itself (a run killed after this step) is taken again.
         Remove ``source`` (:meth:`release`) once the notes are written."""
+        folder.mkdir(parents=True, exist_ok=True)
         for target in self.candidates(folder, name, sha):
-            if _same_file(source, target):
+            if same_file(source, target):
                 return target
             if any(os.path.lexists(f"{target}{note}") for note in NOTES):
                 continue  # a note of an earlier file (whose file was removed) keeps its name
@@ -152,11 +202,11 @@ class Layout:
     @staticmethod
     def release(source: Path, target: Path) -> None:
         """Remove the claimed name of a file :meth:`place` gave ``target``."""
-        if source != target and os.path.lexists(source) and _same_file(source, target):
+        if source != target and os.path.lexists(source) and same_file(source, target):
             os.unlink(source)
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_file(a: Path, b: Path) -> bool:
     try:
         sa, sb = os.lstat(a), os.lstat(b)
     except OSError:
@@ -260,6 +310,10 @@ class StateStore:
                 CREATE TABLE IF NOT EXISTS versions (
                     filename TEXT NOT NULL, sha256 TEXT NOT NULL, seen_at REAL NOT NULL,
                     PRIMARY KEY (filename, sha256));
+                CREATE TABLE IF NOT EXISTS retried (
+                    sha256 TEXT NOT NULL, filename TEXT NOT NULL, error_code TEXT, reason TEXT,
+                    failed_at REAL NOT NULL, kept_at TEXT NOT NULL, retried_at REAL NOT NULL);
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """)
 
     @contextmanager
@@ -294,10 +348,35 @@ class StateStore:
             rows = db.execute("SELECT sha256 FROM versions WHERE filename = ? ORDER BY seen_at, rowid", (filename,))
             return [r[0] for r in rows]
 
+    def retire(self, known: dict[str, Any], kept_at: str) -> None:
+        """Keep the failure of a file about to be retried in the history (``kept_at``: where its
+        file and note now are)."""
+        with self._lock, self._connect() as db:
+            db.execute("INSERT INTO retried VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (known["sha256"], known["filename"], known["error_code"], known["reason"],
+                        known["finished_at"], kept_at, time.time()))
+
+    def retries(self, sha: str) -> list[dict[str, Any]]:
+        """Earlier failures of the content ``sha``, oldest first."""
+        with self._lock, self._connect() as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute("SELECT * FROM retried WHERE sha256 = ? ORDER BY retried_at", (sha,))
+            return [dict(r) for r in rows]
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock, self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def meta(self, key: str) -> str | None:
+        with self._lock, self._connect() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            return row[0] if row else None
+
     def counts(self) -> dict[str, int]:
         with self._lock, self._connect() as db:
             out = dict(db.execute("SELECT state, COUNT(*) FROM documents GROUP BY state").fetchall())
             out["duplicates"] = db.execute("SELECT COUNT(*) FROM duplicates").fetchone()[0]
+            out["retried"] = db.execute("SELECT COUNT(*) FROM retried").fetchone()[0]
             return out
 
     def last_failures(self, n: int = 10) -> list[dict[str, Any]]:

@@ -59,11 +59,14 @@ from ..review.corrections import (
     restore_missing,
 )
 from .inbox import (
+    HISTORY,
     Layout,
     StateStore,
     hash_file,
     open_for_writing,
+    rename_no_replace,
     safe_name,
+    same_file,
     split_work_name,
     work_name,
 )
@@ -99,6 +102,11 @@ class Outcome:
     # (changed while processed: back in the inbox), "interrupted" (stays claimed)
     final_path: str
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _base(name: str) -> str:
+    """The file name of a document named by its path under the inbox ("2024/KH-01.txt")."""
+    return name.rsplit("/", 1)[-1]
 
 
 class AlreadyRunning(RuntimeError):
@@ -211,8 +219,10 @@ class InboxService:
         """Move a waiting file into ``.work/`` under its content hash. None if it vanished, if it
         cannot be moved (left in the inbox, the reason logged), or if it cannot be read (then it
         is in ``failed/`` with the reason)."""
-        pending = self.layout.work / f"claim-{uuid.uuid4().hex}__{safe_name(path.name)}"
+        work_dir = self.layout.work / self.layout.subfolder(path)
+        pending = work_dir / f"claim-{uuid.uuid4().hex}__{safe_name(path.name)}"
         try:
+            work_dir.mkdir(parents=True, exist_ok=True)
             os.rename(path, pending)  # .work/ holds only fresh unique names: nothing to replace
         except FileNotFoundError:
             return None
@@ -229,13 +239,22 @@ class InboxService:
         try:
             sha, _ = hash_file(pending)
         except OSError as exc:
-            self._unreadable(pending, name, exc)
+            self._unreadable(pending, self._document_name(pending.parent, name), exc)
             return None
-        target = self.layout.work / work_name(sha, name)
+        target = pending.parent / work_name(sha, name)
         if os.path.lexists(target):  # the same bytes under the same name claimed twice
-            target = self.layout.work / work_name(sha, f"{uuid.uuid4().hex[:8]}-{name}")
+            target = pending.parent / work_name(sha, f"{uuid.uuid4().hex[:8]}-{name}")
         os.rename(pending, target)
         return target
+
+    def _document_name(self, work_dir: Path, name: str) -> str:
+        """The name a claimed file is known by: its path under the inbox ("2024/KH-01.txt")."""
+        rel = work_dir.relative_to(self.layout.work)
+        return f"{rel.as_posix()}/{name}" if rel.parts else name
+
+    def _folder(self, base: Path, name: str) -> Path:
+        """Where a document named ``name`` (see :meth:`_document_name`) goes under ``base``."""
+        return base.joinpath(*name.split("/")[:-1])
 
     def _unreadable(self, pending: Path, name: str, exc: OSError) -> None:
         """A claimed file that cannot be read (no permission, not a regular file any more): into
@@ -247,9 +266,10 @@ class InboxService:
             "hint": "Check the file's permissions (the service must be able to read it) and drop it again.",
         }])
         validate(record)
-        final = self.layout.place(pending, self.layout.failed, name, "")
+        final = self.layout.place(pending, self._folder(self.layout.failed, name), _base(name), "")
         write_json_atomic(final.with_name(final.name + ".failure.json"), record)
         self.layout.release(pending, final)
+        self.layout.remove_empty(pending.parent, self.layout.work)
         log.warning("failed: %s %s: %s", name, what, exc)
 
     def clean_temporaries(self) -> int:
@@ -283,12 +303,22 @@ class InboxService:
     def handle(self, work_path: Path) -> Outcome:
         """Process one claimed file. Never raises for a file: whatever goes wrong with it is
         logged and the file stays claimed (redone at the next start) or ends in ``failed/``."""
-        sha, name = split_work_name(work_path.name)
+        sha, base = split_work_name(work_path.name)
+        name = self._document_name(work_path.parent, base)
         try:
             with self._sha_guard:
                 lock = self._sha_locks[sha]
             with lock:
                 known = self.state.get(sha)
+                if known is not None and known["state"] == "failed":
+                    final = Path(known["final_path"])
+                    if os.path.lexists(final) and same_file(work_path, final):  # finished before a crash
+                        self.layout.release(work_path, final)
+                        return Outcome(name, sha, "failed", known["final_path"])
+                    retried = self._retire_failure(known)  # dropped again: tried again
+                    outcome = self._extract(work_path, name, sha)
+                    outcome.detail["retried"] = retried
+                    return outcome
                 if known is not None:
                     final = Path(known["final_path"])
                     if known["filename"] == name and self._finish_move(work_path, final):
@@ -300,6 +330,26 @@ class InboxService:
         except Exception as exc:  # noqa: BLE001 - one file must never stop the service
             log.exception("could not handle %s", work_path.name)
             return Outcome(name, sha, "interrupted", str(work_path), {"error": f"{type(exc).__name__}: {exc}"})
+        finally:
+            self.layout.remove_empty(work_path.parent, self.layout.work)
+
+    def _retire_failure(self, known: dict[str, Any]) -> str:
+        """Move a failed file about to be retried, and its failure note, to ``failed/.history/``
+        (under names nobody holds) and keep the failure in the state; returns where the note went."""
+        final = Path(known["final_path"])
+        history = self.layout.failed / HISTORY / self._folder(Path(), known["filename"])
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        kept = history / f"{final.name}.{stamp}"
+        if os.path.lexists(final):
+            kept = self.layout.place(final, history, final.name, f"{known['sha256'][:8]}-{stamp}")
+            self.layout.release(final, kept)
+        note = final.with_name(final.name + ".failure.json")
+        kept_note = kept.with_name(kept.name + ".failure.json")
+        if os.path.lexists(note):
+            history.mkdir(parents=True, exist_ok=True)
+            rename_no_replace(note, kept_note)
+        self.state.retire(known, str(kept_note))
+        return str(kept_note)
 
     def _finish_move(self, work_path: Path, final: Path) -> bool:
         """A file finished before a crash, not yet moved (or moved, its claimed name not yet
@@ -317,9 +367,9 @@ class InboxService:
         return True
 
     def _duplicate(self, work_path: Path, name: str, sha: str, known: dict[str, Any]) -> Outcome:
-        folder = self.layout.processed if known["state"] == "processed" else self.layout.failed
+        folder = self._folder(self.layout.processed if known["state"] == "processed" else self.layout.failed, name)
         restore_missing(self.config.out, [known["record_path"]])  # a deleted record file comes back
-        final = self.layout.place(work_path, folder, name, sha)
+        final = self.layout.place(work_path, folder, _base(name), sha)
         note = {"duplicate_of": known["final_path"], "sha256": sha, "filename": name,
                 "record_path": known["record_path"], "state": known["state"]}
         write_json_atomic(final.with_name(final.name + ".duplicate.json"), note)
@@ -342,8 +392,8 @@ class InboxService:
         if now_sha != sha or record["source"]["sha256"] not in (sha, "0" * 64):
             return self._requeue(work_path, name, sha)
         ok = record["status"] != "failed"
-        folder = self.layout.processed if ok else self.layout.failed
-        final = self.layout.place(work_path, folder, name, sha)
+        folder = self._folder(self.layout.processed if ok else self.layout.failed, name)
+        final = self.layout.place(work_path, folder, _base(name), sha)
         write_json_atomic(final.with_name(final.name + (".record.json" if ok else ".failure.json")), record)
         record_path = self._publish(record, name, sha)
         error = record["errors"][0] if record["errors"] else {}
@@ -371,7 +421,8 @@ class InboxService:
     def _requeue(self, work_path: Path, name: str, sha: str) -> Outcome:
         """The file changed while it was processed (a writer still at work): put it back into
         the inbox, under a name nobody holds, to be processed again once it settles."""
-        back = self.layout.place(work_path, self.layout.inbox, name, f"changed{uuid.uuid4().hex[:6]}")
+        back = self.layout.place(work_path, self._folder(self.layout.inbox, name), _base(name),
+                                 f"changed{uuid.uuid4().hex[:6]}")
         self.layout.release(work_path, back)
         log.warning("%s changed while it was processed: back in the inbox as %s", name, back.name)
         return Outcome(name, sha, "requeued", str(back))
@@ -432,6 +483,7 @@ class InboxService:
     def run(self, once: bool = False, on_batch: Callable[[list[Outcome]], None] | None = None) -> None:
         """Serve until stopped (or, with ``once``, until no input is waiting)."""
         self.acquire()
+        self.state.set_meta("inbox", str(self.config.inbox.resolve()))
         previous = {}
         try:
             if threading.current_thread() is threading.main_thread():
@@ -458,12 +510,58 @@ class InboxService:
             self.release()
 
 
+def served_inbox(out: Path) -> Path | None:
+    """The inbox the service of the output folder ``out`` last served, if any."""
+    if not (out / "state.sqlite").exists():
+        return None
+    known = StateStore(out / "state.sqlite").meta("inbox")
+    return Path(known) if known else None
+
+
+def requeue_failed(inbox: Path, out: Path, names: list[str] | None = None) -> tuple[list[Path], list[str]]:
+    """Put failed files back into the inbox, each into the subfolder it came from, to be processed
+    again (``names``: their paths under ``failed/`` or their file names; None: all of them).
+    Their failure notes stay until the retry moves them to ``failed/.history/``; a file the
+    state does not know (it could not be read when claimed) has its note moved there now.
+    Returns the files put back and the names that matched no failed file."""
+    layout = Layout(inbox)
+    failed = layout.failures()
+    if names is None:
+        chosen, unknown = failed, []
+    else:
+        chosen, unknown = [], []
+        for wanted in names:
+            hits = [p for p in failed if p.relative_to(layout.failed).as_posix() == wanted.strip("/") or p.name == wanted]
+            if not hits:
+                unknown.append(wanted)
+            chosen.extend(h for h in hits if h not in chosen)
+    state = StateStore(out / "state.sqlite")
+    moved = []
+    for path in chosen:
+        rel = path.parent.relative_to(layout.failed)
+        try:
+            sha, _ = hash_file(path)
+        except OSError:
+            sha = ""
+        known = state.get(sha) if sha else None
+        note = path.with_name(path.name + ".failure.json")
+        if (known is None or known["state"] != "failed") and os.path.lexists(note):
+            history = layout.failed / HISTORY / rel
+            history.mkdir(parents=True, exist_ok=True)
+            rename_no_replace(note, history / f"{note.name}.{time.strftime('%Y%m%dT%H%M%S')}")
+        back = layout.place(path, inbox / rel, path.name, "retry")
+        layout.release(path, back)
+        moved.append(back)
+    return moved, unknown
+
+
 def status(out: Path, inbox: Path | None = None, last: int = 10) -> dict[str, Any]:
     """Counts by state and the last failures, for ``python -m pipeline status``."""
     state = StateStore(out / "state.sqlite")
     counts = state.counts()
     result: dict[str, Any] = {"counts": {"processed": counts.get("processed", 0), "failed": counts.get("failed", 0),
-                                         "duplicates": counts.get("duplicates", 0)}}
+                                         "duplicates": counts.get("duplicates", 0),
+                                         "retried": counts.get("retried", 0)}}
     if inbox is not None:
         layout = Layout(inbox)
         result["counts"]["waiting"] = len(layout.waiting()) if inbox.exists() else 0
