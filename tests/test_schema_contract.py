@@ -108,3 +108,21 @@ def test_unknown_keys_are_rejected() -> None:
 
 def test_make_doc_helper_roundtrip() -> None:
     assert make_doc("  a  ").text == "a"
+
+
+def test_a_record_that_breaks_the_contract_fails_alone(monkeypatch) -> None:
+    """A record the pipeline builds wrong is never published as it is, and never stops a batch:
+    the document fails with ``schema_invalid`` and the reason."""
+    import pipeline.run.process as process
+
+    real = process.build_record
+
+    def broken(*args, **kwargs):
+        record = real(*args, **kwargs)
+        record["status"] = "bogus"
+        return record
+
+    monkeypatch.setattr(process, "build_record", broken)
+    record = process.process_bytes("Kế hoạch số 12/KH-UBND ngày 05/01/2024 về thi đua.".encode(), "a.txt")
+    assert record["status"] == "failed"
+    assert record["errors"][0]["code"] == "schema_invalid" and "status" in record["errors"][0]["message"]

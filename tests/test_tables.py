@@ -131,3 +131,16 @@ def test_a_table_one_cell_per_line(joiner: str) -> None:
 def test_numbered_lines_without_a_number_column_are_not_a_table() -> None:
     record = record_for("Nội dung\n1\nTuyên truyền sâu rộng.\n2\nKiểm tra, giám sát.\n")
     assert record["tables"] == []
+
+
+def test_a_wrapped_cell_reads_as_one_cell_and_keeps_its_span() -> None:
+    """A cell wrapped over two lines is one cell, its text joined by a space; its evidence is the
+    span it covers in the text, line break included."""
+    lines = ["STT", "Tên sổ", "Ký hiệu", "Chứng từ", "ghi sổ", "1", "Sổ cái tài khoản", "S01", "Có",
+             "2", "Sổ chi tiết vật liệu", "S02", "Không"]
+    record = record_for("\n".join(lines) + "\n")
+    assert record["status"] == "ok", record["errors"]
+    header = record["tables"][0]["rows"][0]
+    assert [c["text"] for c in header] == ["STT", "Tên sổ", "Ký hiệu", "Chứng từ ghi sổ"]
+    assert header[3]["evidence"]["quote"] == "Chứng từ\nghi sổ"
+    assert_grounded(record)

@@ -205,7 +205,8 @@ class TableValue(Item):
 
 
 def _cell_value(doc: Document, cell: Cell) -> dict[str, object]:
-    return {"text": cell.text, "evidence": Evidence(cell.start, cell.end, cell.text, doc.page_at(cell.start)).to_dict()}
+    """A cell's text (a cell wrapped over lines joined by spaces) and the span it covers."""
+    return {"text": cell.text, "evidence": doc.evidence(cell.start, cell.end).to_dict()}
 
 
 @register("tables")

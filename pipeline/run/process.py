@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.model import SourceInfo
 from ..core.timing import stage
-from ..errors import EmptyDocument, PipelineError
+from ..errors import EmptyDocument, PipelineError, SchemaValidationError
 from ..extract import run_extractors
 from ..extract.resolve import resolve
 from ..ingest.limits import DEFAULT_LIMITS, Limits
@@ -52,7 +52,11 @@ def process_bytes(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -
     with stage("resolve"):
         record = build_record(doc, resolve(doc, results), results, errors)
     with stage("validate"):
-        validate(record)
+        try:
+            validate(record)
+        except SchemaValidationError as exc:  # a pipeline bug: this document fails, the batch goes on
+            record = failure_record(source, [exc.to_dict()])
+            validate(record)
     return record
 
 
