@@ -422,6 +422,10 @@ CHROME_CASES = [
     ("Thân bài\nTin liên quan\nTin tiêu điểm\nThời tiết Hà Nội", "Thân bài"),
     ("Thân bài\nCác tin khác:\n- Tin 1", "Thân bài"),
     ("Thân bài\nTin cùng chuyên mục\n- Tin 1", "Thân bài"),
+    # photo captions: a picture's alt text, often without its diacritics
+    ("Thân bài\nPhấn đấu 100% xã đạt chuẩn (Ảnh minh họa)\nHết", "Thân bài\nHết"),
+    ("Thân bài\nHội nghị tổng kết phong trào (Ảnh: Thanh Hùng)\nHết", "Thân bài\nHết"),
+    ("Thân bài\nTinh phan dau giam 3% ho ngheo/nam - Anh 1\nHết", "Thân bài\nHết"),
     # body lines that merely contain the words survive
     ("Hướng dẫn xem tin liên quan đến thi đua", None),
     ("Tin liên quan đến phong trào thi đua yêu nước", None),
@@ -433,6 +437,8 @@ CHROME_CASES = [
     ("Chia sẻ: kinh nghiệm xây dựng mô hình hợp tác xã kiểu mới", None),
     ("Trang chủ của Sở được cập nhật thường xuyên", None),
     ("Ngày đăng: 20/4/2022 | Xem với cỡ chữ: A- A+ | Lượt xem: 2.341", None),
+    ("Tổ chức triển lãm ảnh về thành tựu của tỉnh (ảnh tư liệu, hiện vật) tại Bảo tàng.", None),
+    ("Giai đoạn 2021 - 2025 - Ảnh hưởng của dịch bệnh", None),
     # a tail marker before any body text does not swallow the document
     ("Tin tức khác\nThân bài", None),
 ]
