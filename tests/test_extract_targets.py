@@ -61,6 +61,9 @@ CASES = [
      "Hội phấn đấu đạt 97% hội viên được học tập; đến hết năm 2005 có 85% chi hội vững mạnh, Hội đẩy mạnh"
      " phong trào, phấn đấu đến hết năm 2009 không còn hội viên nghèo.",
      [(None, 97, None, "percent", "eq", "hội viên được học tập"), (2005, 85, None, "percent", "eq", "chi hội vững mạnh")]),
+    ("a-floor-is-a-commitment",
+     "Mỗi cán bộ, công chức vận động được ít nhất 1 người thân tham gia bảo hiểm xã hội tự nguyện.",
+     [(None, 1, None, "count", "min", "người thân tham gia bảo hiểm xã hội tự nguyện")]),
     ("a-second-value-after-and-is-its-own-target",
      "Phấn đấu đến năm 2025 người cao tuổi được khám định kỳ đạt 70% và được lập hồ sơ sức khỏe đạt 95%.",
      [(2025, 70, None, "percent", "eq", "người cao tuổi được khám định kỳ"),
