@@ -204,6 +204,28 @@ def _in_parentheses(text: str, start: int, pos: int) -> bool:
     return before.count("(") > before.count(")")
 
 
+#: Numbers written in words, as plans write small counts ("ít nhất một mô hình"); "năm" (also
+#: "year") and "tư" (also "private", "fourth") are left out.
+SPELLED = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
+_SPELLED_WORD = "|".join(SPELLED)
+#: A number in words counts something only after a word that asks for a quantity, before a noun.
+SPELLED_COUNT = re.compile(rf"(?<!\w)(?:ít nhất|tối thiểu|thêm|được|có|từ)\s+({_SPELLED_WORD})(?=\s+[^\W\d_])",
+                           re.IGNORECASE)
+SPELLED_RANGE = re.compile(rf"\s+(?:đến|tới|-|–)\s+({_SPELLED_WORD})(?!\w)", re.IGNORECASE)
+#: Words after a number in words that make it no count ("một số", "một cách", "hai bên").
+NOT_COUNTED = {"số", "cách", "phần", "nửa", "vài", "trong", "hoặc", "và", "bên", "lần", "lúc", "khi", "chiều"}
+
+
+def _spelled_counts(doc: Document, start: int, end: int) -> list[Mention]:
+    """Small counts written in words ("được hai gia đình", "từ một đến hai công trình") as numbers."""
+    out = []
+    for m in SPELLED_COUNT.finditer(doc.text, start, end):
+        after = re.match(r"\s+([^\W\d_]+)", doc.text[m.end(1):m.end(1) + 20])
+        if after and after.group(1).lower() not in NOT_COUNTED:
+            out.append(Mention("NUMBER", m.start(1), m.end(1), m.group(1), SPELLED[m.group(1).lower()]))
+    return out
+
+
 def _is_year(text: str, m: Mention) -> bool:
     """Whether a number is a year ("năm 2025", "2020 - 2025"), which dates a target, not counts one."""
     return m.label == "NUMBER" and isinstance(m.value, int) and 1900 <= m.value <= 2100 and "." not in m.text
@@ -348,6 +370,7 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
     qual_rx = _patterns()[0]
     out = _rate_targets(doc, start, end, consumed, intro)
     nums = [m for m in mentions_in(doc, start, end) if m.label in ("NUMBER", "PERCENT")]
+    nums = sorted(nums + _spelled_counts(doc, start, end), key=lambda m: m.start)
     for k, m in enumerate(nums):
         if any(s <= m.start < e for s, e in consumed) or not _is_candidate(text, m):
             continue
@@ -355,7 +378,10 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
             continue  # an explanation ("(dưới 2.500 gram)"), not a commitment
         value, value_max, num_end, percent = m.value, None, m.end, m.label == "PERCENT"
         rng = RANGE_TAIL.match(text, m.end)
-        if rng and rng.end() <= end:
+        spelled = SPELLED_RANGE.match(text, m.end) if m.text.lower() in SPELLED else None
+        if spelled and spelled.end() <= end:  # "từ một đến hai công trình"
+            value_max, num_end = SPELLED[spelled.group(1).lower()], spelled.end()
+        elif rng and rng.end() <= end:
             value_max = parse_vn_number(rng.group(1) + (("," + rng.group(2)) if rng.group(2) else ""))
             percent = percent or bool(rng.group(3))
             num_end = rng.end()
@@ -399,7 +425,10 @@ def targets_in(doc: Document, start: int, end: int, consumed: list[tuple[int, in
             indicator = f"{indicator} ({lead})" if lead else indicator
         if not indicator and unit == "count":
             continue  # a bare number counts nothing
-        tail_min = bool(re.match(r"\s*trở lên", text[num_end:ind_end + 10]))
+        tail_min = bool(re.match(r"\s*trở lên", text[num_end:ind_end + 10])) or \
+            bool(indicator and re.match(r"(?:\S+\s+){1,5}trở lên(?!\w)", indicator))  # "hai gia đình trở lên"
+        if tail_min and indicator:
+            indicator = re.sub(r"\s+trở lên(?!\w)", "", indicator, count=1)
         next_start = next((n.start for n in nums[k + 1:] if n.start >= ind_end and not _is_year(text, n)), end)
         consumed.append((m.start, ind_end))
         found = _target(doc, start, end, m.start, ind_end, num_end, next_start, value, value_max, unit, per,
