@@ -64,6 +64,9 @@ CASES = [
     ("a-floor-is-a-commitment",
      "Mỗi cán bộ, công chức vận động được ít nhất 1 người thân tham gia bảo hiểm xã hội tự nguyện.",
      [(None, 1, None, "count", "min", "người thân tham gia bảo hiểm xã hội tự nguyện")]),
+    ("a-phase-number-is-a-label",
+     "Chỉ tiêu thi đua năm 2023: Đợt 1 từ tháng 3 đến tháng 6; Đợt 2 phấn đấu 100% đơn vị hoàn thành.",
+     [(2023, 100, None, "percent", "eq", "đơn vị hoàn thành")]),
     ("small-counts-in-words",
      "Hằng năm, mỗi chi hội phấn đấu giúp thêm được hai gia đình hội viên trở lên thoát nghèo; mỗi cơ sở Hội"
      " xây dựng được từ một đến hai công trình; ít nhất một mô hình kinh tế giỏi.",
