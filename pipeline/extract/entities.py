@@ -130,8 +130,9 @@ def _recase_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple((re.compile(phrase_pattern(name), re.IGNORECASE), name) for name in sorted(known, key=len, reverse=True))
 
 
-def _toneless(s: str) -> str:
-    """``s`` lower-cased without diacritics (đ kept apart), for matching misread tone marks."""
+def _unaccented(s: str) -> str:
+    """``s`` lower-cased without any diacritics, tone or vowel marks (đ kept apart), for matching
+    names read with a wrong mark ("ỦY BẠN" for "ỦY BAN")."""
     import unicodedata
 
     decomposed = unicodedata.normalize("NFD", s.lower().replace("đ", "\x00"))
@@ -147,9 +148,9 @@ def _repair_bodies(s: str) -> str:
     """A known body of three or more words read with a wrong tone mark (OCR's "Ủy bạn nhân
     dân") takes the body's spelling: such a name has no other spelling."""
     words = s.split(" ")
-    keys = [_toneless(w) for w in words]
+    keys = [_unaccented(w) for w in words]
     for body in _long_bodies():
-        target = [_toneless(w) for w in body]
+        target = [_unaccented(w) for w in body]
         n = len(body)
         for i in range(len(words) - n + 1):
             if keys[i:i + n] == target and [w.lower() for w in words[i:i + n]] != [w.lower() for w in body]:

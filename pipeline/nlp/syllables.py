@@ -53,6 +53,7 @@ def _dictionary() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _toneless(word: str) -> str:
+    """``word`` lower-cased without its tone mark (vowel marks such as ơ, â kept)."""
     decomposed = unicodedata.normalize("NFD", word.lower())
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in TONES))
 
