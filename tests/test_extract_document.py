@@ -54,6 +54,20 @@ CASES = [
      "Thực hiện Hướng dẫn số 84/HD-MTTW-BTT ngày 16/5/2022 của Ban Thường trực Ủy ban Trung ương Mặt trận Tổ quốc "
      "Việt Nam. Liên minh HTX tỉnh Ninh Bình đã cụ thể hóa các nội dung chính sau:",
      {"number": None, "issuer": "Liên minh HTX tỉnh Ninh Bình", "province": "Ninh Bình"}),
+    ("a-body-known-by-its-head-word-launches-a-movement",
+     "Công an Bắc Ninh phát động phong trào thi đua đặc biệt\n\nSáng 21-5, Công an tỉnh Bắc Ninh tổ chức Lễ phát động"
+     " phong trào thi đua đặc biệt năm 2024.",
+     {"issuer": "Công an tỉnh Bắc Ninh", "province": "Bắc Ninh"}),
+    ("a-centre-issues-a-plan",
+     "Ngày 15/3/2021, Trung tâm Phục vụ hành chính công đã ban hành kế hoạch hưởng ứng đợt thi đua đặc biệt.",
+     {"issuer": "Trung tâm Phục vụ hành chính công"}),
+    ("an-abbreviation-the-text-defines-is-spelled-out",
+     "Ngày 5/11/2004, Hội Cựu chiến binh (CCB) tỉnh Bến Tre tổng kết năm. Hội CCB tỉnh đã phát động phong trào"
+     " thi đua CCB gương mẫu giai đoạn 2004 - 2009.",
+     {"issuer": "Hội Cựu chiến binh tỉnh"}),
+    ("a-body-that-only-praises-issues-nothing",
+     "Sở Giáo dục tỉnh tuyên dương 20 học sinh giỏi.",
+     {"issuer": None}),
     ("cited-only-is-not-the-plan",
      "Căn cứ Quyết định số 340/QĐ-TTg ngày 12/3/2021 của Thủ tướng Chính phủ về chiến lược phát triển.",
      {"number": None, "issued_on": None}),

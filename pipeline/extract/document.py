@@ -20,8 +20,9 @@ from ..ingest.layout import is_upper
 from ..ingest.layout import vocabulary as layout_vocabulary
 from ..lang import vocabulary
 from . import doc_citations, mentions, register
+from .abbreviations import extract_abbreviations
 from .citations import kind_for_number
-from .header import Value, parse_header
+from .header import Value, fold, parse_header
 from .entities import (
     canonical_kind,
     find_orgs,
@@ -196,20 +197,72 @@ def subject_candidate(doc: Document) -> PlanCandidate | None:
     cited = sorted((c.start, c.end) for c in doc_citations(doc))
     cited_starts = [s for s, _ in cited]
     reach = list(itertools.accumulate((e for _, e in cited), max))  # the furthest end among the first k
+    found = None
     for org in find_orgs(text):
         k = bisect_right(cited_starts, org.start)  # citations starting at or before the org ...
         if k and reach[k - 1] > org.start:  # ... one of which ends after its start
             continue
         m = verb_rx.match(text, org.end)
-        if not m:
-            continue
-        cand = PlanCandidate("subject", 40, span=(org.start, m.end()))
-        cand.fields["issuer"] = _field(doc, org.value, org.start, org.end)
+        if m:
+            found = (org.start, org.end, org.value, m)
+            break
+    if found is None:
+        found = _agency_subject(doc, verb_rx)
+    if found is not None:
+        start, end, value, m = found
+        cand = PlanCandidate("subject", 40, span=(start, m.end()))
+        cand.fields["issuer"] = _field(doc, value, start, end)
         km = kind_regex().match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
         if km and canonical_kind(km.group(0)) in vocabulary().plan_kinds:
             cand.fields["kind"] = _field(doc, canonical_kind(km.group(0)), km.start(), km.end())
         return cand
     return None
+
+
+#: How far into a report its subject is looked for: the headline and the lead.
+LEAD_CHARS = 1500
+_CLAUSE_START = re.compile(r"(?:^|\n|[.!?;]\s+|,\s+|\)\s*[-–]\s*|[-–]\s+)")
+_AGENCY_TAIL = re.compile(r"\s+(?:đã|vừa|mới|sẽ)$")
+
+
+def _agency_subject(doc: Document, verb_rx: re.Pattern[str]) -> tuple[int, int, str, re.Match[str]] | None:
+    """A body named by its head word ("Trung tâm Phục vụ hành chính công", "Công an tỉnh Quảng
+    Ninh") at the start of a clause of a report's lead, right before an issuing verb whose object
+    is a plan, a movement or a decision ("... đã ban hành kế hoạch", "... tổ chức Lễ phát động
+    phong trào"): the body the report says issued it. A headline often shortens the name the
+    lead gives in full ("Công an Quảng Ninh", then "Công an tỉnh Quảng Ninh"): the fuller wins."""
+    text = doc.text[:LEAD_CHARS]
+    voc = vocabulary()
+    heads = "|".join(phrase_pattern(h) for h in sorted(voc.agency_heads, key=len, reverse=True))
+    objects = "|".join(phrase_pattern(o) for o in sorted(voc.issued_objects, key=len, reverse=True))
+    agency = re.compile(rf"(?:{heads})(?=\s)")
+    obj = re.compile(rf"\s+(?:{objects})(?!\w)", re.IGNORECASE)
+    found: list[tuple[int, int, str, re.Match[str]]] = []
+    for clause in _CLAUSE_START.finditer(text):
+        head = agency.match(text, clause.end())
+        if head is None:
+            continue
+        stop = re.search(r"[\n.,;:()]", text[head.end():head.end() + 90])
+        limit = head.end() + (stop.start() if stop else 90)
+        for gap in re.finditer(r"\s+", text[head.end():limit]):
+            at = head.end() + gap.start()
+            m = verb_rx.match(text, at)
+            if m and obj.match(text, m.end()):
+                name = _AGENCY_TAIL.sub("", text[clause.end():at].strip())
+                if 2 <= len(name.split()) <= 12:
+                    found.append((clause.end(), clause.end() + len(name), name, m))
+                break
+    if not found:
+        return None
+    best = found[0]
+    for other in found[1:]:
+        if set(fold(best[2]).split()) < set(fold(other[2]).split()):
+            best = other
+    defined = {a.short: a.long for a in extract_abbreviations(doc) if " " in a.long}
+    if defined:  # "Hội CCB tỉnh", with "Cựu chiến binh (CCB)" in the text: "Hội Cựu chiến binh tỉnh"
+        name = " ".join(defined.get(word, word) for word in best[2].split())
+        best = (best[0], best[1], name, best[3])
+    return best
 
 
 _LEAD = re.compile(r"(?:^|(?<=[.:;]\s)|(?<=\n))(?:Theo\s+(?:đó,\s*)?)(?P<kind>[Kk]ế hoạch|[Cc]hương trình(?: hành động)?|[Đđ]ề án|[Pp]hương án)(?!\w)")

@@ -79,9 +79,11 @@ class Vocabulary:
     departments: tuple[str, ...]
     signer_titles: tuple[str, ...]
     name_heads: tuple[str, ...]
+    agency_heads: tuple[str, ...]
     abbreviations: dict[str, str]
     relations: tuple[tuple[str, str], ...]
     issuing_verbs: tuple[str, ...]
+    issued_objects: tuple[str, ...]
     not_issuing: tuple[str, ...]
     comparators: tuple[tuple[str, str], ...]
     section_kinds: dict[str, tuple[re.Pattern[str], ...]]
@@ -154,8 +156,9 @@ def vocabulary() -> Vocabulary:
 
     org = load_json("organizations.json", {"bodies": list, "department_head": str, "departments": list,
                                            "signer_titles": list, "name_heads": list,
-                                           "abbreviations": dict})
-    rel = load_json("relations.json", {"relations": list, "issuing_verbs": list, "not_issuing": list})
+                                           "agency_heads": list, "abbreviations": dict})
+    rel = load_json("relations.json", {"relations": list, "issuing_verbs": list, "issued_objects": list,
+                                       "not_issuing": list})
     relations = []
     for item in rel["relations"]:
         if not isinstance(item, dict) or not isinstance(item.get("cue"), str) or not isinstance(item.get("relation"), str):
@@ -196,9 +199,11 @@ def vocabulary() -> Vocabulary:
         departments=tuple(_strings("organizations.json", org["departments"])),
         signer_titles=tuple(_strings("organizations.json", org["signer_titles"])),
         name_heads=tuple(_strings("organizations.json", org["name_heads"])),
+        agency_heads=tuple(_strings("organizations.json", org["agency_heads"])),
         abbreviations=dict(org["abbreviations"]),
         relations=tuple(relations),
         issuing_verbs=tuple(_strings("relations.json", rel["issuing_verbs"])),
+        issued_objects=tuple(_strings("relations.json", rel["issued_objects"])),
         not_issuing=tuple(_strings("relations.json", rel["not_issuing"])),
         comparators=tuple(comparators),
     )
