@@ -65,6 +65,10 @@ CASES = [
      "Ngày 5/11/2004, Hội Cựu chiến binh (CCB) tỉnh Bến Tre tổng kết năm. Hội CCB tỉnh đã phát động phong trào"
      " thi đua CCB gương mẫu giai đoạn 2004 - 2009.",
      {"issuer": "Hội Cựu chiến binh tỉnh"}),
+    ("an-emulation-pact-signed-by-a-council",
+     "Tại huyện Kim Bảng, Hội đồng thi đua khen thưởng huyện Kim Bảng vừa tổ chức Hội nghị ký kết giao ước thi đua"
+     " năm 2024.",
+     {"issuer": "Hội đồng thi đua khen thưởng huyện Kim Bảng"}),
     ("a-body-that-only-praises-issues-nothing",
      "Sở Giáo dục tỉnh tuyên dương 20 học sinh giỏi.",
      {"issuer": None}),

@@ -249,7 +249,7 @@ def _agency_subject(doc: Document, verb_rx: re.Pattern[str]) -> tuple[int, int, 
             m = verb_rx.match(text, at)
             if m and obj.match(text, m.end()):
                 name = _AGENCY_TAIL.sub("", text[clause.end():at].strip())
-                if 2 <= len(name.split()) <= 12:
+                if 2 <= len(name.split()) <= 15:
                     found.append((clause.end(), clause.end() + len(name), name, m))
                 break
     if not found:
