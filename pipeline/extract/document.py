@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import lru_cache
 from bisect import bisect_right
 
 from ..core.model import Document
@@ -225,6 +226,15 @@ _CLAUSE_START = re.compile(r"(?:^|\n|[.!?;]\s+|,\s+|\)\s*[-–]\s*|[-–]\s+)")
 _AGENCY_TAIL = re.compile(r"\s+(?:đã|vừa|mới|sẽ)$")
 
 
+@lru_cache(maxsize=1)
+def _agency_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """An agency's head word (capitalised, as names are written) and what an issuing verb issues."""
+    voc = vocabulary()
+    heads = "|".join(phrase_pattern(h) for h in sorted(voc.agency_heads, key=len, reverse=True))
+    objects = "|".join(phrase_pattern(o) for o in sorted(voc.issued_objects, key=len, reverse=True))
+    return re.compile(rf"(?:{heads})(?=\s)"), re.compile(rf"\s+(?:{objects})(?!\w)", re.IGNORECASE)
+
+
 def _agency_subject(doc: Document, verb_rx: re.Pattern[str]) -> tuple[int, int, str, re.Match[str]] | None:
     """A body named by its head word ("Trung tâm Phục vụ hành chính công", "Công an tỉnh Quảng
     Ninh") at the start of a clause of a report's lead, right before an issuing verb whose object
@@ -232,11 +242,7 @@ def _agency_subject(doc: Document, verb_rx: re.Pattern[str]) -> tuple[int, int, 
     phong trào"): the body the report says issued it. A headline often shortens the name the
     lead gives in full ("Công an Quảng Ninh", then "Công an tỉnh Quảng Ninh"): the fuller wins."""
     text = doc.text[:LEAD_CHARS]
-    voc = vocabulary()
-    heads = "|".join(phrase_pattern(h) for h in sorted(voc.agency_heads, key=len, reverse=True))
-    objects = "|".join(phrase_pattern(o) for o in sorted(voc.issued_objects, key=len, reverse=True))
-    agency = re.compile(rf"(?:{heads})(?=\s)")
-    obj = re.compile(rf"\s+(?:{objects})(?!\w)", re.IGNORECASE)
+    agency, obj = _agency_patterns()
     found: list[tuple[int, int, str, re.Match[str]]] = []
     for clause in _CLAUSE_START.finditer(text):
         head = agency.match(text, clause.end())

@@ -16,8 +16,9 @@ known by that path ("2024/KH-01.txt"), so equal names in two folders are two doc
 Every file ends in ``processed/`` or ``failed/``; nothing is deleted and nothing is overwritten:
 a file is moved there under a name nobody holds, and the move itself refuses to replace
 (:meth:`Layout.place`: a hard link, which fails if the name exists, then the claimed name is
-removed). Only regular files are inputs: a symbolic link, a folder, a pipe or a device in the
-inbox is left where it is, with a logged reason (:meth:`Layout.scan`). A file's content hash
+removed). Only regular files are inputs, in the inbox and its subfolders: a symbolic link, a
+pipe, a device or a folder nested too deep is left where it is, with a logged reason
+(:meth:`Layout.scan`). A file's content hash
 is its identity: the same bytes dropped again under any name are recognised and not extracted
 again (they go to ``processed/`` with a ``<name>.duplicate.json`` note), except when they had
 failed: then they are tried again with the current settings and limits, and the earlier failed
@@ -127,10 +128,10 @@ class Layout:
             else:
                 files.append((st.st_mtime, entry.path, Path(entry.path)))
 
-    def subfolder(self, path: Path, root: Path | None = None) -> Path:
-        """The folder of ``path`` under ``root`` (the inbox by default), each part a safe name:
-        where it is mirrored under ``.work/``, ``processed/`` and ``failed/``."""
-        rel = path.parent.relative_to(self.inbox if root is None else root)
+    def subfolder(self, path: Path) -> Path:
+        """The folder of ``path`` under the inbox, each part a safe name: where it is mirrored
+        under ``.work/``, ``processed/`` and ``failed/``."""
+        rel = path.parent.relative_to(self.inbox)
         return Path(*[safe_name(part) for part in rel.parts]) if rel.parts else Path()
 
     def remove_empty(self, folder: Path, root: Path) -> None:
@@ -198,6 +199,22 @@ class Layout:
                 if rename_no_replace(source, target):  # no hard links here: move it now
                     return target
         raise FileExistsError(f"no free name for {name!r} in {folder}")
+
+    def keep_failure(self, final: Path, rel: Path, tag: str) -> Path:
+        """Move a failed file (if it is still in ``failed/``) and its failure note to
+        ``failed/.history/<rel>/``, under names nobody holds; returns where the note is kept."""
+        history = self.failed / HISTORY / rel
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        kept = history / f"{final.name}.{stamp}"
+        if os.path.lexists(final):
+            kept = self.place(final, history, final.name, f"{tag}-{stamp}")
+            self.release(final, kept)
+        note = final.with_name(final.name + ".failure.json")
+        kept_note = kept.with_name(kept.name + ".failure.json")
+        if os.path.lexists(note):
+            history.mkdir(parents=True, exist_ok=True)
+            rename_no_replace(note, kept_note)
+        return kept_note
 
     @staticmethod
     def release(source: Path, target: Path) -> None:
@@ -355,13 +372,6 @@ class StateStore:
             db.execute("INSERT INTO retried VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (known["sha256"], known["filename"], known["error_code"], known["reason"],
                         known["finished_at"], kept_at, time.time()))
-
-    def retries(self, sha: str) -> list[dict[str, Any]]:
-        """Earlier failures of the content ``sha``, oldest first."""
-        with self._lock, self._connect() as db:
-            db.row_factory = sqlite3.Row
-            rows = db.execute("SELECT * FROM retried WHERE sha256 = ? ORDER BY retried_at", (sha,))
-            return [dict(r) for r in rows]
 
     def set_meta(self, key: str, value: str) -> None:
         with self._lock, self._connect() as db:

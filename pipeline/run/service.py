@@ -59,12 +59,10 @@ from ..review.corrections import (
     restore_missing,
 )
 from .inbox import (
-    HISTORY,
     Layout,
     StateStore,
     hash_file,
     open_for_writing,
-    rename_no_replace,
     safe_name,
     same_file,
     split_work_name,
@@ -336,18 +334,8 @@ class InboxService:
     def _retire_failure(self, known: dict[str, Any]) -> str:
         """Move a failed file about to be retried, and its failure note, to ``failed/.history/``
         (under names nobody holds) and keep the failure in the state; returns where the note went."""
-        final = Path(known["final_path"])
-        history = self.layout.failed / HISTORY / self._folder(Path(), known["filename"])
-        stamp = time.strftime("%Y%m%dT%H%M%S")
-        kept = history / f"{final.name}.{stamp}"
-        if os.path.lexists(final):
-            kept = self.layout.place(final, history, final.name, f"{known['sha256'][:8]}-{stamp}")
-            self.layout.release(final, kept)
-        note = final.with_name(final.name + ".failure.json")
-        kept_note = kept.with_name(kept.name + ".failure.json")
-        if os.path.lexists(note):
-            history.mkdir(parents=True, exist_ok=True)
-            rename_no_replace(note, kept_note)
+        kept_note = self.layout.keep_failure(Path(known["final_path"]), self._folder(Path(), known["filename"]),
+                                             known["sha256"][:8])
         self.state.retire(known, str(kept_note))
         return str(kept_note)
 
@@ -544,13 +532,10 @@ def requeue_failed(inbox: Path, out: Path, names: list[str] | None = None) -> tu
         except OSError:
             sha = ""
         known = state.get(sha) if sha else None
-        note = path.with_name(path.name + ".failure.json")
-        if (known is None or known["state"] != "failed") and os.path.lexists(note):
-            history = layout.failed / HISTORY / rel
-            history.mkdir(parents=True, exist_ok=True)
-            rename_no_replace(note, history / f"{note.name}.{time.strftime('%Y%m%dT%H%M%S')}")
         back = layout.place(path, inbox / rel, path.name, "retry")
         layout.release(path, back)
+        if known is None or known["state"] != "failed":
+            layout.keep_failure(path, rel, "unread")  # the file is back in the inbox: its note goes now
         moved.append(back)
     return moved, unknown
 
