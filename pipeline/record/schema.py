@@ -15,6 +15,7 @@ from typing import Any, Iterator
 from jsonschema import Draft202012Validator
 
 from ..errors import SchemaValidationError
+from .compiled import Check, UnsupportedSchema, compile_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 RECORD_SCHEMA = "plan-record.schema.json"
@@ -43,6 +44,17 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+@lru_cache(maxsize=None)
+def fast_check(name: str) -> Check | None:
+    """The schema ``name`` compiled (:mod:`.compiled`), or None when it uses a keyword the compiler
+    leaves to :mod:`jsonschema`."""
+    validator(name)  # the schema itself is checked first
+    try:
+        return compile_schema(json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8")))
+    except UnsupportedSchema:
+        return None
+
+
 def iter_evidence(node: Any, path: str = "$") -> Iterator[tuple[str, dict[str, Any]]]:
     """Every evidence object in a record, with its JSON path."""
     if isinstance(node, dict):
@@ -67,14 +79,21 @@ def record_schema_for(record: dict[str, Any]) -> str:
     return RECORD_SCHEMAS.get(str(record.get("schema_version")), RECORD_SCHEMA)
 
 
+def _message(err: Any) -> str:
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
+    return f"${path}: {err.message}"
+
+
 def problems(record: dict[str, Any], schema: str | None = None) -> list[str]:
     """Human-readable violations: JSON path and message, empty when the record is valid.
 
-    Records are checked against the schema of the version they declare.
+    Records are checked against the schema of the version they declare: by the compiled check
+    (:func:`fast_check`) first, and by :mod:`jsonschema`, which names each violation, only when
+    that check fails (or the schema is not compiled).
     """
     schema = schema or record_schema_for(record)
-    out = [f"{'$' + ''.join(f'[{p}]' if isinstance(p, int) else f'.{p}' for p in err.absolute_path)}: {err.message}"
-           for err in validator(schema).iter_errors(record)]
+    check = fast_check(schema)
+    out = [] if check is not None and check(record) else [_message(err) for err in validator(schema).iter_errors(record)]
     if schema in RECORD_SCHEMAS.values():
         text = record.get("text") or ""
         for path, ev in iter_evidence(record):
