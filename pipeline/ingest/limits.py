@@ -13,10 +13,11 @@ runs each document in a child process with ``max_memory_bytes`` of address space
 the loaded models (``VNPLAN_MAX_MEMORY_MB``) and ``timeout`` seconds of wall-clock time
 (``VNPLAN_TIMEOUT``); see :mod:`pipeline.run.workers`.
 
-``VNPLAN_PDF_TEXT`` picks how the text layer of a PDF is read: ``pdfplumber`` (default: every
-page with pdfplumber) or ``pdfium`` (characters from pypdfium2, several times faster, with
-pdfplumber only on the pages that need it: tables, images, legacy fonts; see
-:mod:`pipeline.ingest.readers.pdf`).
+``VNPLAN_PDF_TEXT`` picks how the text layer of a PDF is read: ``pdfium`` (default: characters,
+ruling lines and images from pypdfium2, laid out and searched for tables by pdfplumber's rules,
+several times faster; pdfplumber reads only the pages pdfium cannot describe for sure) or
+``pdfplumber`` (every page with pdfplumber and pdfminer: the reference). See
+:mod:`pipeline.ingest.readers.pdf`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import warnings
 from dataclasses import dataclass
 
 #: How a PDF's text layer can be read (``VNPLAN_PDF_TEXT``); the first is the default.
-PDF_TEXT_PATHS = ("pdfplumber", "pdfium")
+PDF_TEXT_PATHS = ("pdfium", "pdfplumber")
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Limits:
     ocr: bool = True
     ocr_dpi: int = 200
     ocr_workers: int | None = None
-    pdf_text: str = "pdfplumber"
+    pdf_text: str = "pdfium"
     max_chars: int = 5_000_000
     max_xml_bytes: int = 64 * 1024 * 1024
     max_stream_bytes: int = 256 * 1024 * 1024

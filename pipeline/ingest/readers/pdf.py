@@ -1,4 +1,12 @@
-"""PDF reader (pdfplumber): one text per page, so evidence can name its page.
+"""PDF reader: one text per page, so evidence can name its page.
+
+Each page is read into one :class:`PageContent` (pdfplumber's character and edge dictionaries,
+the page box, the share of it images cover) by one of two engines, then laid out by the same
+code. By default (``VNPLAN_PDF_TEXT=pdfium``, :attr:`pipeline.ingest.limits.Limits.pdf_text`)
+pdfium reads it (:mod:`.pdfium_page`: C++, several times faster than pdfminer's Python);
+pdfplumber (pdfminer) reads a page pdfium cannot describe for sure (rotated text or page, a
+form XObject, a crop box) and every page with ``VNPLAN_PDF_TEXT=pdfplumber``, the reference.
+pdfplumber always opens the file first, so damaged, encrypted and too long files fail alike.
 
 * Junk bytes before ``%PDF`` (web-server banners, mail-gateway prefixes) within the first
   KiB are sliced off.
@@ -9,20 +17,15 @@
   raise :class:`ReaderError`; files without a text layer raise :class:`EmptyDocument`.
 * Characters in TCVN3/VNI fonts (``.VnTime``, ``.VnTimeH``, ``VNI-Times``) are converted to
   Unicode by their font; legacy text in unnamed fonts by content (:mod:`pipeline.ingest.legacy`).
-* Ruled tables (pdfplumber's table finder, run only on pages with ruling lines) are laid out
-  as one line per row, cells joined by " | ", at their place in the page.
+* Ruled tables (pdfplumber's table finder, :mod:`.pdf_tables`, run only on pages with ruling
+  lines) are laid out as one line per row, cells joined by " | ", at their place in the page.
 
 Pages are processed one at a time and their caches flushed, so memory stays bounded.
-
-With ``VNPLAN_PDF_TEXT=pdfium`` (:attr:`pipeline.ingest.limits.Limits.pdf_text`) the characters of
-plain text pages come from pdfium instead of pdfminer, several times faster, and go through the
-same de-duplication and pdfplumber text layout, so the text is the same; pdfplumber still reads
-every page with ruling lines, images, legacy fonts or unusual text (see ``_pdfium_page_text``).
 """
 
 from __future__ import annotations
 
-import ctypes
+import bisect
 import io
 import itertools
 import re
@@ -33,12 +36,14 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
 import pdfplumber
 import pypdfium2
-import pypdfium2.raw as pdfium_c
 from pdfminer.pdfdocument import PDFEncryptionError
+from pdfminer.pdftypes import resolve1
+from pdfminer.psparser import literal_name
 from pdfplumber.page import Page
-from pdfplumber.utils import chars_to_textmap, cluster_objects
+from pdfplumber.utils import chars_to_textmap, cluster_objects, extract_text
 from pdfplumber.utils.exceptions import PdfminerException
 from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE, LIGATURES
 
@@ -49,6 +54,7 @@ from ..layout import column_breaks
 from ..legacy import EncodingReport, FontEncoding, convert, font_encoding, repair
 from ..limits import DEFAULT_LIMITS, Limits
 from ..ocr_text import clean_ocr_text
+from . import pdf_tables, pdfium_page
 from .text import check_unicode_vietnamese
 
 MAGIC = b"%PDF-"
@@ -114,45 +120,59 @@ def _chains(objs: list[dict[str, Any]], key: str) -> list[list[dict[str, Any]]]:
 
 
 def _unique_char_ids(chars: list[dict[str, Any]]) -> set[int]:
-    """Ids of the characters left after dropping same-glyph duplicates at (nearly) the same spot.
+    """Ids of the characters :func:`unique_chars` keeps."""
+    return {id(c) for c in unique_chars(chars)}
+
+
+def unique_chars(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The characters left, in page order, after dropping same-glyph duplicates at (nearly) the same spot.
 
     The same rule as pdfplumber's ``Page.dedupe_chars()``, without its quadratic re-sort: the
     characters of one glyph (same text, font and size) are clustered by ``doctop`` into rows and
     each row by ``x0`` into spots (within :data:`DEDUPE_TOLERANCE`), and each spot keeps its
     top-left character (the first one on a tie). Same result as
-    :func:`_unique_char_ids_reference`, several times faster (most glyphs stand alone).
+    :func:`_unique_char_ids_reference`.
+
+    One sort (numpy) by glyph, ``doctop``, ``x0`` and page order lays every row out in a run; a row
+    whose characters share one ``doctop`` (a printed line: the usual case) is cut into spots where
+    ``x0`` jumps by more than the tolerance, any other row goes through the general clustering.
     """
-    if any(c["doctop"] != c["doctop"] or c["x0"] != c["x0"] for c in chars):  # NaN: the generic code decides
-        return _unique_char_ids_reference(chars)
-    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-    for c in chars:
-        key = _CHAR_KEY(c)
-        group = groups.get(key)
-        if group is None:
-            groups[key] = [c]
-        else:
-            group.append(c)
-    keep: set[int] = set()
-    for same in groups.values():
-        if len(same) == 1:
-            keep.add(id(same[0]))
-            continue
-        for row in _chains(same, "doctop"):
-            if len(row) == 1:
-                keep.add(id(row[0]))
-                continue
-            for spot in _chains(row, "x0"):
-                keep.add(id(spot[0] if len(spot) == 1 else min(spot, key=_POSITION)))
-    return keep
+    if not chars:
+        return []
+    doctop = np.fromiter((c["doctop"] for c in chars), dtype=np.float64, count=len(chars))
+    x0 = np.fromiter((c["x0"] for c in chars), dtype=np.float64, count=len(chars))
+    if np.isnan(doctop).any() or np.isnan(x0).any():  # NaN: the generic code decides
+        keep = _unique_char_ids_reference(chars)
+        return [c for c in chars if id(c) in keep]
+    glyphs: dict[tuple[Any, ...], int] = {}
+    glyph = np.fromiter((glyphs.setdefault(_CHAR_KEY(c), len(glyphs)) for c in chars), dtype=np.int64, count=len(chars))
+    order = np.lexsort((np.arange(len(chars)), x0, doctop, glyph))  # by glyph, doctop, x0, page order
+    g, d, x = glyph[order], doctop[order], x0[order]
+    new_row = np.ones(len(chars), dtype=bool)
+    new_row[1:] = (g[1:] != g[:-1]) | (d[1:] > d[:-1] + DEDUPE_TOLERANCE)
+    starts = np.flatnonzero(new_row)
+    ends = np.append(starts[1:], len(chars)) - 1
+    row = np.cumsum(new_row) - 1
+    uniform = (d[ends] == d[starts])[row]  # the row's characters share one doctop
+    new_spot = new_row.copy()
+    new_spot[1:] |= x[1:] > x[:-1] + DEDUPE_TOLERANCE
+    mask = np.zeros(len(chars), dtype=bool)
+    mask[order[new_spot & uniform]] = True
+    for r in np.flatnonzero(d[ends] != d[starts]).tolist():  # rows over several doctops: the general rule
+        members = sorted(order[starts[r]:ends[r] + 1].tolist())
+        spots = _chains([chars[k] for k in members], "x0")
+        chosen = {id(spot[0] if len(spot) == 1 else min(spot, key=_POSITION)) for spot in spots}
+        mask[[k for k in members if id(chars[k]) in chosen]] = True
+    return [c for c, kept in zip(chars, mask.tolist()) if kept]
 
 
-def _has_grid(page: Page) -> bool:
+def _has_grid(edges: list[dict[str, Any]]) -> bool:
     """True when the page has the ruling lines a table needs (two across, two down).
 
     A cheap test that spares the table finder the many pages that have none.
     """
     across = down = 0
-    for edge in page.edges:
+    for edge in edges:
         if edge["orientation"] == "h":
             across += 1
         else:
@@ -178,37 +198,63 @@ def table_rows(rows: list[list[str | None]]) -> list[str]:
     return lines
 
 
-def _page_lines(page: Page, report: EncodingReport) -> tuple[str, int, list[Line] | None]:
+@dataclass
+class PageContent:
+    """What the layout needs of a page, from either engine: pdfplumber's character and edge
+    dictionaries, the page box, and the share of the page that images cover.
+
+    It is also the page pdfplumber's table finder is given (it reads ``chars``, ``edges`` and
+    ``bbox``), so tables are found by pdfplumber's code whichever engine read the page.
+    """
+
+    chars: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    bbox: tuple[float, float, float, float]
+    image_ratio: float = 0.0
+
+    def find_tables(self) -> list[Any]:
+        """pdfplumber's ``Page.find_tables()`` with its default settings (:mod:`.pdf_tables`)."""
+        return pdf_tables.find_tables(self)
+
+
+def _plumber_content(page: Page) -> PageContent:
+    """A page as pdfplumber (pdfminer) reads it."""
+    return PageContent(page.chars, page.edges, tuple(page.bbox), _image_ratio(page.images, page.width, page.height))
+
+
+def _page_lines(content: PageContent, report: EncodingReport) -> tuple[str, int, list[Line] | None]:
     """The page's text, the number of ruled tables laid out in it as " | " rows, and its lines
     (with boxes; None when the page holds rotated text).
 
-    Text outside the tables keeps pdfplumber's line order; each table goes in at its top edge,
-    one line per row.
+    Duplicate glyphs are dropped and legacy fonts converted first. Text outside the tables keeps
+    pdfplumber's line order; each table goes in at its top edge, one line per row.
     """
-    keep = _unique_char_ids(page.chars)
-    deduped = page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) in keep)
-    _decode_legacy_fonts(deduped.chars, report)
-    found = deduped.find_tables() if _has_grid(deduped) else []
-    tables = [t for t in found if len(t.rows) >= 2 and max(len(row.cells) for row in t.rows) >= 2]
+    chars = unique_chars(content.chars)
+    _decode_legacy_fonts(chars, report)
+    deduped = replace(content, chars=chars)
+    found = deduped.find_tables() if _has_grid(deduped.edges) else []
+    tables = [(t, rows) for t in found for rows in [t.rows] if len(rows) >= 2 and max(len(row.cells) for row in rows) >= 2]
     if not tables:
-        lines = layout_lines(deduped.chars)
-        return _text_of(lines) if lines is not None else _layout_text(deduped.chars), 0, lines
-    boxes = [t.bbox for t in tables]
-    outside = deduped.filter(lambda obj: obj.get("object_type") != "char" or not _inside(obj, boxes))
-    lines = layout_lines(outside.chars)
+        lines = layout_lines(chars)
+        return _text_of(lines) if lines is not None else _layout_text(chars), 0, lines
+    boxes = [t.bbox for t, _ in tables]
+    outside = [c for c in chars if not _inside(c, boxes)]
+    lines = layout_lines(outside)
     if lines is None:  # rotated text: pdfplumber's lines, no geometry
-        lines = [Line(line["text"]) for line in
-                 outside.extract_text_lines(return_chars=False, x_tolerance_ratio=X_TOLERANCE_RATIO)]
+        x0, top, x1, bottom = content.bbox
+        textmap = chars_to_textmap(outside, layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO, layout_bbox=content.bbox,
+                                   layout_width=x1 - x0, layout_height=bottom - top)
+        lines = [Line(line["text"]) for line in textmap.extract_text_lines(strip=True, return_chars=False)]
         geometry = False
     else:
         geometry = True
     placed: list[tuple[float, int, Line]] = [(ln.top if geometry else 0.0, k, ln) for k, ln in enumerate(lines)]
-    for n, table in enumerate(tables):
-        rows = table.extract(x_tolerance_ratio=X_TOLERANCE_RATIO)
-        for k, (row, cells) in enumerate(zip(table.rows, rows)):
+    for n, (table, grid) in enumerate(tables):
+        rows = _extract_table(grid, chars)
+        for k, (row, cells) in enumerate(zip(grid, rows)):
             text = table_rows([cells])
             if text:
-                box = row.bbox if geometry else None
+                box = tuple(_coordinate(v) for v in row.bbox) if geometry else None
                 placed.append((table.bbox[1] if not geometry else row.bbox[1], len(lines) + n * 10000 + k,
                                Line(text[0], box, None, None, "table_row")))
     if geometry:
@@ -217,6 +263,40 @@ def _page_lines(page: Page, report: EncodingReport) -> tuple[str, int, list[Line
         placed.sort(key=lambda item: item[1])
     ordered = [ln for _, _, ln in placed]
     return _text_of(ordered), len(tables), ordered if geometry else None
+
+
+def _extract_table(rows: list[Any], chars: list[dict[str, Any]]) -> list[list[str | None]]:
+    """pdfplumber's ``Table.extract(x_tolerance_ratio=X_TOLERANCE_RATIO)`` for a table's ``rows``:
+    the same cells and words, with each row's characters found by their middles sorted top to
+    bottom (a binary search) instead of a scan of the whole page per row, and each cell's words
+    laid out by :func:`_cell_text`."""
+    v_mids = sorted(((c["top"] + c["bottom"]) / 2, k) for k, c in enumerate(chars))
+    keys = [v for v, _ in v_mids]
+    h_mids = [(c["x0"] + c["x1"]) / 2 for c in chars]
+    out: list[list[str | None]] = []
+    for row in rows:
+        x0, top, x1, bottom = row.bbox
+        found = sorted(k for _, k in v_mids[bisect.bisect_left(keys, top):bisect.bisect_left(keys, bottom)])
+        in_row = [k for k in found if x0 <= h_mids[k] < x1]
+        texts: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                texts.append(None)
+                continue
+            c_x0, c_top, c_x1, c_bottom = cell
+            cell_chars = [chars[k] for k in in_row if c_x0 <= h_mids[k] < c_x1
+                          and c_top <= (chars[k]["top"] + chars[k]["bottom"]) / 2 < c_bottom]
+            texts.append(_cell_text(cell_chars) if cell_chars else "")
+        out.append(texts)
+    return out
+
+
+def _cell_text(chars: list[dict[str, Any]]) -> str:
+    """A table cell's text: the words pdfplumber's ``extract_text`` finds, in its order (the fast
+    layout of :func:`_layout_text` for upright text; a cell's line breaks become spaces later)."""
+    if not _plain(chars):
+        return extract_text(chars, x_tolerance_ratio=X_TOLERANCE_RATIO)
+    return _layout_text(chars)
 
 
 def _text_of(lines: list[Line]) -> str:
@@ -243,13 +323,15 @@ class PageText:
     size: PageSize | None = None
 
 
-def _image_ratio(page: Page) -> float:
-    area = float(page.width * page.height) or 1.0
+def _image_ratio(images: Iterable[dict[str, Any] | tuple[float, float, float, float]], width: float,
+                 height: float) -> float:
+    """The share of the page that images cover (their boxes clipped to the page, overlaps counted
+    twice): pdfplumber's image dictionaries or ``(x0, top, x1, bottom)`` boxes."""
+    area = float(width * height) or 1.0
     covered = 0.0
-    for img in page.images:
-        width = max(0.0, min(img["x1"], page.width) - max(img["x0"], 0))
-        height = max(0.0, min(img["bottom"], page.height) - max(img["top"], 0))
-        covered += width * height
+    for img in images:
+        x0, top, x1, bottom = (img["x0"], img["top"], img["x1"], img["bottom"]) if isinstance(img, dict) else img
+        covered += max(0.0, min(x1, width) - max(x0, 0)) * max(0.0, min(bottom, height) - max(top, 0))
     return min(1.0, covered / area)
 
 
@@ -272,183 +354,6 @@ def _decode_legacy_fonts(chars: list[dict[str, Any]], report: EncodingReport) ->
                 converted[enc.encoding] = converted.get(enc.encoding, 0) + 1
     for encoding, count in converted.items():
         report.add(encoding, count, "font")
-
-
-# -- the pdfium text path ----------------------------------------------------------------------
-#
-# pdfplumber spends most of its time in pdfminer's pure-Python parsing of the content streams.
-# With ``VNPLAN_PDF_TEXT=pdfium`` the characters of a page come from pdfium (C++) instead: for
-# each one its text, origin, advance width, font size, font name and the font's descent, which
-# give the same box pdfminer computes (x0 = origin, x1 = x0 + advance, bottom = page height -
-# (origin y + descent), top = bottom - size). They then go through the same steps as on the
-# default path -- duplicate glyphs dropped (:func:`_unique_char_ids`) and pdfplumber's own text
-# layout (``chars_to_textmap`` with the same arguments ``Page.extract_text`` passes) -- so the
-# page text is the same. pdfplumber still reads every page that needs more than characters:
-# ruling lines (the table finder), images (the OCR check needs their area), form XObjects,
-# TCVN3/VNI fonts (converted by font name), rotated, mirrored or stretched text, odd page boxes,
-# a text layer too poor to use (the OCR decision), or anything pdfium cannot say for sure.
-
-_PDFIUM_SPACE = 32
-
-
-def _path_edges(obj: Any) -> tuple[int, int]:
-    """(across, down): how many horizontal and vertical edges pdfplumber can make of a path object,
-    at most. A two-point axis-parallel segment is one line; anything else may be a rectangle (two
-    of each)."""
-    matrix = pdfium_c.FS_MATRIX()
-    if not pdfium_c.FPDFPageObj_GetMatrix(obj, matrix) or matrix.b or matrix.c:
-        return 2, 2
-    if pdfium_c.FPDFPath_CountSegments(obj) != 2:
-        return 2, 2
-    x, y = ctypes.c_float(), ctypes.c_float()
-    points = []
-    for k, kind in enumerate((pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO)):
-        segment = pdfium_c.FPDFPath_GetPathSegment(obj, k)
-        if pdfium_c.FPDFPathSegment_GetType(segment) != kind or not pdfium_c.FPDFPathSegment_GetPoint(segment, x, y):
-            return 2, 2
-        points.append((x.value, y.value))
-    (x0, y0), (x1, y1) = points
-    if y0 == y1:
-        return 1, 0
-    if x0 == x1:
-        return 0, 1
-    return 2, 2
-
-
-def _needs_pdfplumber(page: Any) -> bool:
-    """True when a page holds anything but text and simple lines (see above)."""
-    across = down = 0
-    for k in range(pdfium_c.FPDFPage_CountObjects(page)):
-        obj = pdfium_c.FPDFPage_GetObject(page, k)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            continue
-        if kind != pdfium_c.FPDF_PAGEOBJ_PATH:
-            return True  # an image (the OCR check measures it), a form XObject, a shading
-        a, d = _path_edges(obj)
-        across, down = across + a, down + d
-        if across >= 2 and down >= 2:
-            return True  # ruling lines: pdfplumber's table finder looks at this page
-    return False
-
-
-@dataclass(frozen=True)
-class _PdfiumText:
-    """pdfium's text functions with plain ``void*`` handles: the per-character calls then take and
-    return ints instead of typed pointers (about twice as fast). Own function objects, so
-    pypdfium2's typed bindings are left as they are."""
-
-    count: Any
-    text: Any
-    text_object: Any
-    generated: Any
-    origin: Any
-    font_size: Any
-    matrix: Any
-    object_font: Any
-    base_font_name: Any
-    glyph_width: Any
-    descent: Any
-
-
-@lru_cache(maxsize=1)
-def _pdfium_text() -> _PdfiumText | None:
-    try:
-        from pypdfium2_raw.bindings import _libs
-
-        lib = _libs["pdfium"]
-    except Exception:  # another pypdfium2 layout: the typed path is not worth keeping for it
-        return None
-    void, num, dbl, flt = ctypes.c_void_p, ctypes.c_int, ctypes.c_double, ctypes.c_float
-
-    def fn(name: str, restype: Any, *argtypes: Any) -> Any:
-        f = lib[name]  # a new function object, not pypdfium2's
-        f.restype, f.argtypes = restype, argtypes
-        return f
-
-    return _PdfiumText(
-        count=fn("FPDFText_CountChars", num, void),
-        text=fn("FPDFText_GetText", num, void, num, num, void),
-        text_object=fn("FPDFText_GetTextObject", void, void, num),
-        generated=fn("FPDFText_IsGenerated", num, void, num),
-        origin=fn("FPDFText_GetCharOrigin", num, void, num, ctypes.POINTER(dbl), ctypes.POINTER(dbl)),
-        font_size=fn("FPDFText_GetFontSize", dbl, void, num),
-        matrix=fn("FPDFText_GetMatrix", num, void, num, ctypes.POINTER(pdfium_c.FS_MATRIX)),
-        object_font=fn("FPDFTextObj_GetFont", void, void),
-        base_font_name=fn("FPDFFont_GetBaseFontName", ctypes.c_size_t, void, ctypes.c_char_p, ctypes.c_size_t),
-        glyph_width=fn("FPDFFont_GetGlyphWidth", num, void, ctypes.c_uint32, flt, ctypes.POINTER(flt)),
-        descent=fn("FPDFFont_GetDescent", num, void, flt, ctypes.POINTER(flt)),
-    )
-
-
-def _pdfium_chars(textpage: int, height: float, doctop: float) -> list[dict[str, Any]] | None:
-    """The page's characters as pdfplumber would give them (the keys its text layout and
-    :func:`_unique_char_ids` use), or None when the page must be read by pdfplumber.
-
-    ``textpage`` is the address of a pdfium text page. Each text object (one font, one size, one
-    matrix) is looked at once: its font name (a TCVN3/VNI font goes to pdfplumber), its matrix
-    (only upright, unscaled text here), its size and its font's descent.
-    """
-    api = _pdfium_text()
-    n = api.count(textpage) if api is not None else -1
-    if n <= 0:
-        return [] if n == 0 else None
-    buffer = (ctypes.c_ushort * (n + 1))()
-    if api.text(textpage, 0, n, buffer) != n + 1:
-        return None  # not one UTF-16 unit per character
-    codes = buffer[:n]
-    x, y = ctypes.c_double(), ctypes.c_double()
-    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
-    value = ctypes.c_float()
-    matrix = pdfium_c.FS_MATRIX()
-    name = ctypes.create_string_buffer(256)
-    objects: dict[int, tuple[int, str, float, float]] = {}
-    widths: dict[tuple[int, int, float], float] = {}
-    chars: list[dict[str, Any]] = []
-    append = chars.append
-    text_object, generated, origin = api.text_object, api.generated, api.origin
-    for i in range(n):
-        code = codes[i]
-        obj = text_object(textpage, i)
-        if code == _PDFIUM_SPACE:
-            if not obj:
-                continue  # a space pdfium made up (a space glyph it re-spaced keeps its object)
-        elif generated(textpage, i):
-            continue  # a line break pdfium made up
-        elif not obj or not 0 < code < 0xD800 and code < 0xE000:
-            return None
-        known = objects.get(obj)
-        if known is None:
-            font = api.object_font(obj)
-            length = api.base_font_name(font, name, len(name)) if font else 0
-            if not 1 < length <= len(name):
-                return None
-            fontname = name.value.decode("utf-8", "replace")
-            if _font_encoding(fontname) is not None:
-                return None  # a TCVN3/VNI font: pdfplumber converts it by name
-            if not api.matrix(textpage, i, matrix) or matrix.b or matrix.c or matrix.a <= 0 or matrix.a != matrix.d:
-                return None  # rotated, mirrored or stretched text
-            # the character's matrix holds the text matrix and the CTM: its scale times the Tf
-            # size is the size on the page, as pdfminer computes it
-            size = api.font_size(textpage, i) * matrix.a
-            if not size > 0 or not api.descent(font, size, value):
-                return None
-            known = objects[obj] = (font, fontname, size, value.value)
-        font, fontname, size, descent = known
-        wkey = (font, code, size)
-        width = widths.get(wkey)
-        if width is None:
-            if not api.glyph_width(font, code, size, value) or (value.value <= 0 and code != _PDFIUM_SPACE):
-                return None
-            width = widths[wkey] = value.value
-        if not origin(textpage, i, x_ref, y_ref):
-            return None
-        x0 = x.value
-        bottom = height - (y.value + descent)
-        top = bottom - size
-        append({"object_type": "char", "text": chr(code), "fontname": fontname, "size": size, "upright": True,
-                "x0": x0, "x1": x0 + width, "top": top, "bottom": bottom, "doctop": doctop + top})
-    return chars
 
 
 def _line_words(chars: list[dict[str, Any]]) -> list[list[list[dict[str, Any]]]]:
@@ -496,7 +401,8 @@ def _line_words(chars: list[dict[str, Any]]) -> list[list[list[dict[str, Any]]]]
 
 
 def _word_text(chars: list[dict[str, Any]]) -> str:
-    return "".join(LIGATURES.get(c["text"], c["text"]) for c in chars)
+    text = "".join([c["text"] for c in chars])
+    return "".join(LIGATURES.get(t, t) for t in text) if _HAS_LIGATURE.search(text) else text
 
 
 def _plain(chars: list[dict[str, Any]]) -> bool:
@@ -515,20 +421,23 @@ def _layout_text(chars: list[dict[str, Any]]) -> str:
     return "\n".join(" ".join(_word_text(w) for w in line) for line in _line_words(chars))
 
 
+_HAS_LIGATURE = re.compile("[" + "".join(LIGATURES) + "]")
 _BOLD_FONT = re.compile(r"bold|black|heavy|demi|semibold|,b$|-b$|\bbd\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1024)
 def _is_bold(fontname: str) -> bool:
     return bool(_BOLD_FONT.search(fontname.split("+")[-1]))
 
 
 def _segment(words: list[list[dict[str, Any]]]) -> Line:
     chars = [c for w in words for c in w]
-    sizes = sorted(c["size"] for c in chars)
-    bold = sum(_is_bold(c.get("fontname") or "") for c in chars) > len(chars) / 2
-    box = (_coordinate(min(c["x0"] for c in chars)), _coordinate(min(c["top"] for c in chars)),
-           _coordinate(max(c["x1"] for c in chars)), _coordinate(max(c["bottom"] for c in chars)))
-    lead = _coordinate(max(c["x1"] for c in words[0]) - min(c["x0"] for c in words[0]))
+    sizes = sorted([c["size"] for c in chars])
+    bold = sum(1 for c in chars if _is_bold(c.get("fontname") or "")) > len(chars) / 2
+    box = (_coordinate(min([c["x0"] for c in chars])), _coordinate(min([c["top"] for c in chars])),
+           _coordinate(max([c["x1"] for c in chars])), _coordinate(max([c["bottom"] for c in chars])))
+    first = words[0]
+    lead = _coordinate(max([c["x1"] for c in first]) - min([c["x0"] for c in first]))
     return Line(" ".join(_word_text(w) for w in words), box, _coordinate(sizes[len(sizes) // 2]), bold, lead=lead)
 
 
@@ -560,27 +469,63 @@ def layout_lines(chars: list[dict[str, Any]]) -> list[Line] | None:
     return out
 
 
-def _pdfium_page_text(document: Any, index: int, page: Page) -> tuple[str, list[Line] | None] | None:
-    """The text and lines of page ``index`` read with pdfium, or None when pdfplumber must read it."""
+def _font_descents(page: Page) -> dict[str, float]:
+    """The descents (per 1000 units) pdfminer gives the fonts of the page's resources, by base font
+    name: its own metrics for a simple font it knows by name (the standard 14 and their aliases),
+    else the font descriptor's Descent, made negative (a CID font's from its descendant font).
+    Type 3 fonts and anything unreadable are left out (pdfium's descent is used for them)."""
+    out: dict[str, float] = {}
+    try:
+        fonts = resolve1((page.page_obj.resources or {}).get("Font")) or {}
+        for ref in fonts.values():
+            spec = resolve1(ref)
+            subtype = literal_name(spec.get("Subtype")) if spec.get("Subtype") else ""
+            if subtype == "Type0":
+                descendants = resolve1(spec.get("DescendantFonts")) or []
+                if not descendants:
+                    continue
+                spec = resolve1(descendants[0])
+            elif subtype == "Type3":
+                continue
+            name = literal_name(resolve1(spec.get("BaseFont")))
+            standard = _standard_descent(name) if subtype in ("Type1", "TrueType", "MMType1") else None
+            if standard is not None:
+                out[name] = standard
+                continue
+            descriptor = resolve1(spec.get("FontDescriptor")) or {}
+            descent = float(resolve1(descriptor.get("Descent", 0)) or 0)
+            out[name] = -descent if descent > 0 else descent
+    except Exception:  # a damaged resource dictionary: pdfium's descents
+        return {}
+    return out
+
+
+def _standard_descent(name: str) -> float | None:
+    from pdfminer.fontmetrics import FONT_METRICS
+
+    metrics = FONT_METRICS.get(name)
+    return float(metrics[0].get("Descent", 0)) if metrics is not None else None
+
+
+def _pdfium_content(document: Any, index: int, page: Page) -> PageContent | None:
+    """Page ``index`` read with pdfium (:mod:`.pdfium_page`), or None when pdfplumber must read it:
+    a rotated page, a page whose boxes do not start at the origin or differ (pdfplumber then
+    shifts or crops), or content pdfium cannot describe for sure."""
     x0, top, x1, bottom = page.bbox
     if page.rotation or (x0, top) != (0, 0) or tuple(page.mediabox) != tuple(page.bbox):
         return None
     fast = document[index]
     textpage = None
     try:
-        if _needs_pdfplumber(fast.raw):
+        graphics = pdfium_page.page_graphics(fast.raw, float(page.height), float(page.initial_doctop))
+        if graphics is None:
             return None
         textpage = fast.get_textpage()
-        chars = _pdfium_chars(ctypes.cast(textpage.raw, ctypes.c_void_p).value, page.height, page.initial_doctop)
+        chars = pdfium_page.page_chars(textpage, float(page.height), float(page.initial_doctop), graphics.texts,
+                                       _font_descents(page))
         if chars is None:
             return None
-        keep = _unique_char_ids(chars)
-        chars = [c for c in chars if id(c) in keep]
-        lines = layout_lines(chars)
-        text = _text_of(lines) if lines is not None else _layout_text(chars)
-        if not ocr.text_layer_usable(text):
-            return None  # whether to OCR it is decided on pdfplumber's reading
-        return text, lines
+        return PageContent(chars, graphics.edges, tuple(page.bbox), _image_ratio(graphics.images, page.width, page.height))
     finally:
         if textpage is not None:
             textpage.close()
@@ -595,7 +540,7 @@ def _open_pdfium(pdf_bytes: bytes) -> Any:
 
 
 def _page_texts(pdf_bytes: bytes, filename: str, max_pages: int, report: EncodingReport,
-                text_path: str = "pdfplumber") -> Iterator[PageText]:
+                text_path: str = DEFAULT_LIMITS.pdf_text) -> Iterator[PageText]:
     """Each page's text in turn; pdfminer's failures become reader errors.
 
     With ``text_path="pdfium"``, pages pdfium can read alone are read by pdfium (see above);
@@ -606,16 +551,15 @@ def _page_texts(pdf_bytes: bytes, filename: str, max_pages: int, report: Encodin
         with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
             if len(pdf.pages) > max_pages:
                 raise TooLarge(f"{filename!r} has {len(pdf.pages)} pages, over the limit of {max_pages}")
-            fast = _open_pdfium(pdf_bytes) if text_path == "pdfium" else None
+            fast = _open_pdfium(pdf_bytes) if text_path == "pdfium" and pdfium_page.available() else None
             try:
                 for index, page in enumerate(pdf.pages):
                     size = PageSize(index + 1, float(page.width), float(page.height))
-                    read = _pdfium_page_text(fast, index, page) if fast is not None else None
-                    if read is not None:
-                        yield PageText(read[0], lines=read[1], size=size)
-                    else:
-                        text, tables, lines = _page_lines(page, report)
-                        yield PageText(text, tables, _image_ratio(page), lines, size)
+                    content = _pdfium_content(fast, index, page) if fast is not None else None
+                    if content is None:
+                        content = _plumber_content(page)
+                    text, tables, lines = _page_lines(content, report)
+                    yield PageText(text, tables, content.image_ratio, lines, size)
                     page.close()
             finally:
                 if fast is not None:

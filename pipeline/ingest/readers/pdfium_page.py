@@ -1,0 +1,494 @@
+"""One PDF page read with pdfium (C++) into the objects pdfplumber would make of it.
+
+pdfplumber spends nearly all its time in pdfminer's pure-Python parsing of content streams.
+pdfium parses the same streams in C++; this module turns what it finds into pdfplumber's own
+object dictionaries, so the page goes through exactly the same layout, de-duplication and
+table-finding code (:mod:`pipeline.ingest.readers.pdf`) whichever engine read it:
+
+* **characters** (:func:`page_chars`): text, font name, size, upright flag and box. The box is
+  pdfminer's: x0 = the origin, x1 = x0 + the advance width, bottom = page height - (origin y +
+  the font's descent), top = bottom - size.
+* **ruling edges** (:func:`page_graphics`): each painted path split into sub-paths and classed
+  as pdfminer classes them (a line, a rectangle, or a curve), with pdfminer's point list, then
+  made into edges by pdfplumber's own functions, so the table finder sees the same edges.
+* **image boxes**, for the share of the page a scan covers (the OCR decision).
+
+Anything this cannot say for sure returns None and the page is read by pdfplumber: text that
+is rotated, mirrored or skewed, characters outside the Basic Multilingual Plane, a font without
+a name or metrics, a form XObject (its content is nested in its own coordinates).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import pypdfium2.raw as pdfium_c
+from pdfplumber.utils import curve_to_edges, line_to_edge, rect_to_edges
+
+SPACE = 32
+_BLANKS = frozenset({SPACE, 10, 13})  # a space, a line break
+#: What pdfium's text page gives for a hyphen or a soft hyphen it takes for a line-end hyphen;
+#: which of the two the file holds is told by the glyph's advance width (:func:`_hyphen`).
+PDFIUM_HYPHEN = 0xFFFE
+HYPHENS = (0x2D, 0xAD)  # "-", and the soft hyphen (in a TCVN3 font: the letter "ư")
+
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom in pdfplumber's coordinates
+
+
+@dataclass(frozen=True)
+class _TextApi:
+    """pdfium's text functions with plain ``void*`` handles: the per-character calls then take and
+    return ints instead of typed pointers (about twice as fast). Own function objects, so
+    pypdfium2's typed bindings are left as they are."""
+
+    count: Any
+    text: Any
+    text_object: Any
+    generated: Any
+    origin: Any
+    font_size: Any
+    matrix: Any
+    object_font: Any
+    base_font_name: Any
+    glyph_width: Any
+    descent: Any
+    embedded: Any
+
+
+@lru_cache(maxsize=1)
+def _text_api() -> _TextApi | None:
+    try:
+        from pypdfium2_raw.bindings import _libs
+
+        lib = _libs["pdfium"]
+    except Exception:  # another pypdfium2 layout: pdfplumber reads every page
+        return None
+    void, num, dbl, flt = ctypes.c_void_p, ctypes.c_int, ctypes.c_double, ctypes.c_float
+
+    def fn(name: str, restype: Any, *argtypes: Any) -> Any:
+        f = lib[name]  # a new function object, not pypdfium2's
+        f.restype, f.argtypes = restype, argtypes
+        return f
+
+    return _TextApi(
+        count=fn("FPDFText_CountChars", num, void),
+        text=fn("FPDFText_GetText", num, void, num, num, void),
+        text_object=fn("FPDFText_GetTextObject", void, void, num),
+        generated=fn("FPDFText_IsGenerated", num, void, num),
+        origin=fn("FPDFText_GetCharOrigin", num, void, num, ctypes.POINTER(dbl), ctypes.POINTER(dbl)),
+        font_size=fn("FPDFText_GetFontSize", dbl, void, num),
+        matrix=fn("FPDFText_GetMatrix", num, void, num, ctypes.POINTER(pdfium_c.FS_MATRIX)),
+        object_font=fn("FPDFTextObj_GetFont", void, void),
+        base_font_name=fn("FPDFFont_GetBaseFontName", ctypes.c_size_t, void, ctypes.c_char_p, ctypes.c_size_t),
+        glyph_width=fn("FPDFFont_GetGlyphWidth", num, void, ctypes.c_uint32, flt, ctypes.POINTER(flt)),
+        descent=fn("FPDFFont_GetDescent", num, void, flt, ctypes.POINTER(flt)),
+        embedded=fn("FPDFFont_GetIsEmbedded", num, void),
+    )
+
+
+@dataclass(frozen=True)
+class _ObjectApi:
+    """pdfium's page-object and path functions with plain ``void*`` handles (see :class:`_TextApi`)."""
+
+    count: Any
+    get: Any
+    kind: Any
+    bounds: Any
+    matrix: Any
+    segments: Any
+    segment: Any
+    segment_type: Any
+    segment_point: Any
+    segment_close: Any
+    draw_mode: Any
+    font_size: Any
+
+
+@lru_cache(maxsize=1)
+def _object_api() -> _ObjectApi | None:
+    try:
+        from pypdfium2_raw.bindings import _libs
+
+        lib = _libs["pdfium"]
+    except Exception:
+        return None
+    void, num, flt = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
+    pflt, pint = ctypes.POINTER(flt), ctypes.POINTER(num)
+
+    def fn(name: str, restype: Any, *argtypes: Any) -> Any:
+        f = lib[name]
+        f.restype, f.argtypes = restype, argtypes
+        return f
+
+    return _ObjectApi(
+        count=fn("FPDFPage_CountObjects", num, void),
+        get=fn("FPDFPage_GetObject", void, void, num),
+        kind=fn("FPDFPageObj_GetType", num, void),
+        bounds=fn("FPDFPageObj_GetBounds", num, void, pflt, pflt, pflt, pflt),
+        matrix=fn("FPDFPageObj_GetMatrix", num, void, ctypes.POINTER(pdfium_c.FS_MATRIX)),
+        segments=fn("FPDFPath_CountSegments", num, void),
+        segment=fn("FPDFPath_GetPathSegment", void, void, num),
+        segment_type=fn("FPDFPathSegment_GetType", num, void),
+        segment_point=fn("FPDFPathSegment_GetPoint", num, void, pflt, pflt),
+        segment_close=fn("FPDFPathSegment_GetClose", num, void),
+        draw_mode=fn("FPDFPath_GetDrawMode", num, void, pint, pint),
+        font_size=fn("FPDFTextObj_GetFontSize", num, void, pflt),
+    )
+
+
+def available() -> bool:
+    """True when pdfium's functions can be bound (else pdfplumber reads every page)."""
+    return _text_api() is not None and _object_api() is not None
+
+
+class _Fonts:
+    """Per page: each font's name and descent per 1000 units of size, looked up once."""
+
+    def __init__(self, api: _TextApi, descents: dict[str, float]) -> None:
+        self.api, self.descents = api, descents
+        self.known: dict[int, tuple[str, float] | None] = {}
+        self.name = ctypes.create_string_buffer(256)
+        self.value = ctypes.c_float()
+
+    def get(self, font: int) -> tuple[str, float] | None:
+        """(name, descent per 1000 units) of a font handle, or None when pdfium cannot say."""
+        if font in self.known:
+            return self.known[font]
+        info = None
+        length = self.api.base_font_name(font, self.name, len(self.name)) if font else 0
+        if 1 < length <= len(self.name):
+            fontname = self.name.value.decode("utf-8", "replace")
+            units = _descent_units(self.api, font, fontname, self.value, self.descents)
+            info = (fontname, units) if units is not None else None
+        self.known[font] = info
+        return info
+
+
+def _descent_units(api: _TextApi, font: int, fontname: str, value: Any, descents: dict[str, float]) -> float | None:
+    """The font's descent per 1000 units of size: from ``descents`` (by font name: what pdfminer
+    takes, from the file's font descriptor with its fraction, or its own metrics for a standard
+    font) when it names the font, else pdfium's (whole units)."""
+    units = descents.get(fontname)
+    if units is None and "+" in fontname:
+        units = descents.get(fontname.split("+", 1)[1])
+    if units is not None:
+        return units
+    return value.value if api.descent(font, 1000.0, value) else None
+
+
+def page_chars(textpage: Any, height: float, doctop: float, texts: list[int] = (),  # type: ignore[assignment]
+               descents: dict[str, float] | None = None) -> list[dict[str, Any]] | None:
+    """The page's characters as pdfplumber would give them (the keys its text layout, its table
+    finder and the de-duplication use), or None when the page must be read by pdfplumber.
+
+    Each text object (one font, one size, one matrix) is looked at once: its font, its matrix
+    (upright text only, scaled alike or not in each direction: horizontal scaling) and its size
+    (the Tf size times the vertical scale); each font once: its name and descent.
+
+    pdfium's text page leaves out text objects that draw nothing (a word space set as a text
+    object of its own has an empty box): of the page's text objects (``texts``, see
+    :class:`Graphics`), each such one gives one space at its origin, the blank that separates
+    two words.
+
+    ``descents`` are the page's font descents as pdfminer reads them (see :func:`_descent_units`).
+    """
+    api = _text_api()
+    handle = ctypes.cast(textpage.raw, ctypes.c_void_p).value if api is not None else None
+    n = api.count(handle) if api is not None else -1
+    if n <= 0:
+        return [] if n == 0 else None
+    buffer = (ctypes.c_ushort * (n + 1))()
+    if api.text(handle, 0, n, buffer) != n + 1:
+        return None  # not one UTF-16 unit per character
+    codes = buffer[:n]
+    x, y = ctypes.c_double(), ctypes.c_double()
+    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
+    value = ctypes.c_float()
+    matrix = pdfium_c.FS_MATRIX()
+    fonts = _Fonts(api, descents or {})
+    objects: dict[int, tuple[int, str, float, float, float]] = {}
+    widths: dict[tuple[int, float], dict[int, float]] = {}  # (font, size) -> code -> advance width
+    chars: list[dict[str, Any]] = []
+    append = chars.append
+    text_object, generated, origin, glyph_width = api.text_object, api.generated, api.origin, api.glyph_width
+    last_obj = None
+    font, fontname, size, descent, wide, advance = 0, "", 0.0, 0.0, 0.0, {}
+    for i, code in enumerate(codes):
+        obj = text_object(handle, i)
+        if code in _BLANKS:
+            if not obj or code != SPACE and generated(handle, i):
+                continue  # a space or line break pdfium made up (a space glyph it re-spaced keeps its object)
+        elif not obj or not (0 < code < 0xD800 or code >= 0xE000):
+            return None
+        if obj != last_obj:
+            known = objects.get(obj)
+            if known is None:
+                known = objects[obj] = _object_info(api, handle, i, obj, fonts, matrix)  # type: ignore[assignment]
+                if known is None:
+                    return None
+            font, fontname, size, descent, wide = known
+            advance = widths.setdefault((font, wide), {})
+            last_obj = obj
+        if code == PDFIUM_HYPHEN:  # a hyphen or a soft hyphen: told apart by its width
+            code = _hyphen(api, textpage, i, font, wide, value)
+        width = advance.get(code)
+        if width is None:
+            if not glyph_width(font, code, wide, value) or (value.value <= 0 and code != SPACE):
+                return None
+            width = advance[code] = value.value
+        if not origin(handle, i, x_ref, y_ref):
+            return None
+        x0 = x.value
+        bottom = height - (y.value + descent)
+        top = bottom - size
+        append({"object_type": "char", "text": chr(code), "fontname": fontname, "size": size, "upright": True,
+                "x0": x0, "x1": x0 + width, "top": top, "bottom": bottom, "doctop": doctop + top})
+    unseen = [obj for obj in texts if obj not in objects]
+    if unseen and not _left_out(unseen, list(objects), height, doctop, fonts, matrix, value, chars):
+        return None
+    return chars
+
+
+#: How far apart (points) two copies of a text object may lie for pdfplumber's de-duplication
+#: (:data:`pipeline.ingest.readers.pdf.DEDUPE_TOLERANCE`) to drop one.
+COPY_TOLERANCE = 1.0
+
+
+def _bounds(obj: int) -> tuple[float, float, float, float] | None:
+    objects = _object_api()
+    box = [ctypes.c_float() for _ in range(4)]
+    if objects is None or not objects.bounds(obj, *(ctypes.byref(v) for v in box)):
+        return None
+    return box[0].value, box[1].value, box[2].value, box[3].value
+
+
+def _left_out(unseen: list[int], seen: list[int], height: float, doctop: float, fonts: _Fonts, matrix: Any,
+              value: Any, chars: list[dict[str, Any]]) -> bool:
+    """Account for the text objects pdfium's text page left out, adding a space for each one that
+    draws nothing; False when one of them is text pdfplumber would keep.
+
+    pdfium leaves out an object with an empty box (a word space set on its own) and a copy of an
+    object it has just read (fake bold: the same text drawn twice, a hair apart). pdfplumber's
+    de-duplication drops such a copy too when it lies within :data:`COPY_TOLERANCE` of the
+    original; a copy further off, or anything else, sends the page to pdfplumber.
+    """
+    seen_boxes: list[tuple[float, float, float, float]] | None = None
+    for obj in unseen:
+        box = _bounds(obj)
+        if box is None:
+            return False
+        if box[2] <= box[0]:
+            blank = _blank(obj, height, doctop, fonts, matrix, value)
+            if blank is None:
+                return False
+            chars.append(blank)
+            continue
+        if seen_boxes is None:
+            seen_boxes = [b for b in map(_bounds, seen) if b is not None]
+        if not any(all(abs(u - v) <= COPY_TOLERANCE for u, v in zip(box, other)) for other in seen_boxes):
+            return False
+    return True
+
+
+def _object_info(api: _TextApi, handle: int, index: int, obj: int, fonts: _Fonts,
+                 matrix: Any) -> tuple[int, str, float, float, float] | None:
+    """(font, font name, size, descent, horizontal size) of the text object of character ``index``."""
+    font = api.object_font(obj)
+    info = fonts.get(font) if font else None
+    if info is None:
+        return None
+    if not api.matrix(handle, index, matrix) or matrix.b or matrix.c or matrix.a <= 0 or matrix.d <= 0:
+        return None  # rotated, mirrored or skewed text
+    # the character's matrix holds the text matrix and the CTM: its vertical scale times the Tf
+    # size is the size on the page, its horizontal scale widens the advance, as pdfminer
+    # computes them
+    tf = api.font_size(handle, index)
+    size, wide = tf * matrix.d, tf * matrix.a
+    if not size > 0:
+        return None
+    return font, info[0], size, info[1] * size / 1000, wide
+
+
+def _hyphen(api: _TextApi, textpage: Any, index: int, font: int, size: float, value: Any) -> int:
+    """Which hyphen character ``index`` is: the one whose advance width is nearer the width of the
+    character's box (``-`` on a tie)."""
+    box = pdfium_c.FS_RECTF()
+    if not pdfium_c.FPDFText_GetLooseCharBox(textpage, index, box):
+        return HYPHENS[0]
+    width = box.right - box.left
+    best, gap = HYPHENS[0], float("inf")
+    for code in HYPHENS:
+        if api.glyph_width(font, code, size, value) and abs(value.value - width) < gap:
+            best, gap = code, abs(value.value - width)
+    return best
+
+
+def _blank(obj: int, height: float, doctop: float, fonts: _Fonts, matrix: Any, value: Any) -> dict[str, Any] | None:
+    """The space a text object that draws nothing stands for, at the object's origin."""
+    api, objects = fonts.api, _object_api()
+    if objects is None:
+        return None
+    size_ref = ctypes.c_float()
+    if not objects.matrix(obj, matrix) or matrix.b or matrix.c or matrix.a <= 0 or matrix.d <= 0:
+        return None
+    if not objects.font_size(obj, ctypes.byref(size_ref)):
+        return None
+    font = api.object_font(obj)
+    info = fonts.get(font) if font else None
+    size, wide = size_ref.value * matrix.d, size_ref.value * matrix.a
+    if info is None or not size > 0 or not api.glyph_width(font, SPACE, wide, value):
+        return None
+    x0, bottom = matrix.e, height - (matrix.f + info[1] * size / 1000)
+    top = bottom - size
+    return {"object_type": "char", "text": " ", "fontname": info[0], "size": size, "upright": True,
+            "x0": x0, "x1": x0 + value.value, "top": top, "bottom": bottom, "doctop": doctop + top}
+
+
+# -- paths and images ---------------------------------------------------------------------------
+
+_SEGMENT = {pdfium_c.FPDF_SEGMENT_MOVETO: "m", pdfium_c.FPDF_SEGMENT_LINETO: "l",
+            pdfium_c.FPDF_SEGMENT_BEZIERTO: "c"}
+_SUBPATH = re.compile(r"m[^m]+")
+
+
+@dataclass
+class Graphics:
+    """The ruling edges of a page (pdfplumber's ``page.edges``), the boxes of its images, and the
+    handles of its text objects (to find those pdfium's text page leaves out)."""
+
+    edges: list[dict[str, Any]]
+    images: list[Box]
+    texts: list[int]
+
+
+def _operations(api: _ObjectApi, obj: int, matrix: Any, x: Any, y: Any) -> list[tuple[str, tuple[float, float]]] | None:
+    """A path object's operations as pdfminer records them: ``m``, ``l``, ``c`` (one per Bézier
+    curve, with its end point) and ``h`` (a close back to the start), points on the page."""
+    if not api.matrix(obj, matrix):
+        return None
+    a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
+    ops: list[tuple[str, tuple[float, float]]] = []
+    start: tuple[float, float] | None = None
+    bezier = 0
+    for k in range(api.segments(obj)):
+        segment = api.segment(obj, k)
+        kind = _SEGMENT.get(api.segment_type(segment))
+        if kind is None or not api.segment_point(segment, x_ref, y_ref):
+            return None
+        px, py = x.value, y.value
+        point = (a * px + c * py + e, b * px + d * py + f)
+        if kind == "m":
+            start = point
+        elif kind == "c":
+            bezier += 1
+            if bezier < 3:
+                continue  # control points: pdfminer keeps a curve's end point only
+            bezier = 0
+        elif bezier:
+            return None  # a curve cut short
+        closes = kind != "m" and api.segment_close(segment)
+        if closes and point != start:
+            return None  # pdfium closes a figure with a segment back to its start
+        if closes and kind == "l":
+            ops.append(("h", point))  # the segment back to the start is pdfminer's "h"
+        else:
+            ops.append((kind, point))
+            if closes:
+                ops.append(("h", point))
+    return ops
+
+
+def _objects(ops: list[tuple[str, tuple[float, float]]]) -> list[tuple[str, list[tuple[float, float]]]]:
+    """pdfminer's ``paint_path``: each sub-path a ``line`` (``ml``, ``mlh``), a ``rect`` (four axis-
+    parallel sides closed) or a ``curve``, with its points."""
+    shape = "".join(op for op, _ in ops)
+    if shape[:1] != "m":
+        return []
+    if shape.count("m") > 1:
+        out = []
+        for match in _SUBPATH.finditer(shape):
+            out.extend(_objects(ops[match.start():match.end()]))
+        return out
+    pts = [point for _, point in ops]
+    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+        shape = shape[:-2] + "h"
+        pts.pop()
+    if shape in {"mlh", "ml"}:
+        return [("line", pts[:2])]
+    if shape in {"mlllh", "mllll"}:
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+        square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+        if pts[0] == pts[4] and square:
+            return [("rect", [pts[0], pts[2]])]
+    return [("curve", pts)]
+
+
+def _plumber_object(kind: str, pts: list[tuple[float, float]], height: float, doctop: float) -> dict[str, Any]:
+    """The object dictionary pdfplumber makes of a pdfminer line, rectangle or curve (the keys its
+    edge functions read)."""
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+    top = height - y1
+    obj = {"object_type": kind, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "width": x1 - x0, "height": y1 - y0,
+           "top": top, "bottom": height - y0, "doctop": doctop + top}
+    if kind == "curve":
+        obj["pts"] = [(px, height - py) for px, py in pts]
+    return obj
+
+
+def page_graphics(page: Any, height: float, doctop: float) -> Graphics | None:
+    """The page's ruling edges, image boxes and text objects, or None when pdfplumber must read
+    the page (a form XObject, a path pdfium cannot describe)."""
+    api = _object_api()
+    if api is None:
+        return None
+    handle = ctypes.cast(page, ctypes.c_void_p).value
+    edges: list[dict[str, Any]] = []
+    images: list[Box] = []
+    texts: list[int] = []
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    fill_ref, stroke_ref = ctypes.byref(fill), ctypes.byref(stroke)
+    box = [ctypes.c_float() for _ in range(4)]
+    box_refs = [ctypes.byref(v) for v in box]
+    matrix, x, y = pdfium_c.FS_MATRIX(), ctypes.c_float(), ctypes.c_float()
+    text_kind, path_kind, image_kind = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE
+    for k in range(api.count(handle)):
+        obj = api.get(handle, k)
+        kind = api.kind(obj)
+        if kind == text_kind:
+            texts.append(obj)
+            continue
+        if kind == image_kind:
+            if not api.bounds(obj, *box_refs):
+                return None
+            left, bottom, right, top = (v.value for v in box)
+            images.append((left, height - top, right, height - bottom))
+            continue
+        if kind == pdfium_c.FPDF_PAGEOBJ_SHADING:
+            continue  # pdfminer draws no shading
+        if kind != path_kind:
+            return None  # a form XObject (or an object type pdfium adds later)
+        if not api.draw_mode(obj, fill_ref, stroke_ref):
+            return None
+        if not fill.value and not stroke.value:
+            continue  # neither filled nor stroked: pdfminer makes nothing of it
+        ops = _operations(api, obj, matrix, x, y)
+        if ops is None:
+            return None
+        for shape, pts in _objects(ops):
+            made = _plumber_object(shape, pts, height, doctop)
+            if shape == "line":
+                edges.append(line_to_edge(made))
+            elif shape == "rect":
+                edges.extend(rect_to_edges(made))
+            else:
+                edges.extend(curve_to_edges(made))
+    # pdfplumber's order: line edges, then rectangle edges, then curve edges
+    order = {"line": 0, "rect_edge": 1, "curve_edge": 2}
+    edges.sort(key=lambda edge: order[edge["object_type"]])
+    return Graphics(edges, images, texts)
