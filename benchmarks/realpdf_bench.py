@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/realpdf_bench.py [--dir ../shared/realdocs] [--rounds 3] [--no-reference]
 
-The files: every PDF of ``--dir`` with a text layer (pypdfium2 finds at least 200 characters
-a page on average: born-digital, not scans). Each round takes every file in turn through
+The files: every born-digital PDF of ``--dir``: pypdfium2 finds at least 200 characters a page
+on average, and no page is mostly an image (a scan, which the pipeline OCRs). Each round takes every file in turn through
 
 * ``pypdfium2``: open, and ``get_text_range()`` of each page (the floor: raw text, no layout);
 * ``pipeline``: :func:`pipeline.run.process.process_bytes` with the default settings, the
@@ -39,9 +39,12 @@ import pdfplumber  # noqa: E402
 import pypdfium2  # noqa: E402
 
 from pipeline.ingest.limits import DEFAULT_LIMITS  # noqa: E402
+from pipeline.ingest.readers import pdf as pdf_reader  # noqa: E402
+from pipeline.ingest.readers import pdfium_page  # noqa: E402
 from pipeline.run.process import process_bytes  # noqa: E402
 
 MIN_CHARS_PER_PAGE = 200
+MAX_IMAGE_RATIO = 0.5
 
 
 def raw_text(data: bytes) -> int:
@@ -71,17 +74,36 @@ def plumber_text(data: bytes) -> int:
         return total
 
 
+def scanned_pages(data: bytes) -> int:
+    """How many pages are covered by images for at least half of their area."""
+    doc = pypdfium2.PdfDocument(data)
+    try:
+        count = 0
+        for index in range(len(doc)):
+            page = doc[index]
+            width, height = page.get_size()
+            graphics = pdfium_page.page_graphics(page.raw, height, 0.0)
+            images = graphics.images if graphics is not None else []
+            if pdf_reader._image_ratio(images, width, height) >= MAX_IMAGE_RATIO:
+                count += 1
+            page.close()
+        return count
+    finally:
+        doc.close()
+
+
 def born_digital(paths: list[Path]) -> list[tuple[Path, bytes, int]]:
-    """(path, bytes, pages) of the PDFs with a text layer."""
+    """(path, bytes, pages) of the born-digital PDFs: a text layer, no scanned page."""
     out = []
     for path in paths:
         data = path.read_bytes()
         try:
             pages = len(pypdfium2.PdfDocument(data))
             chars = raw_text(data)
+            scans = scanned_pages(data)
         except Exception:
             continue
-        if pages and chars / pages >= MIN_CHARS_PER_PAGE:
+        if pages and chars / pages >= MIN_CHARS_PER_PAGE and not scans:
             out.append((path, data, pages))
     return out
 

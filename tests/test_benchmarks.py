@@ -41,3 +41,18 @@ def test_pipeline_benchmark_runs_and_reports(tmp_path: Path) -> None:
     assert len(memory) == 2 and all(3 <= int(pages) <= 5 for pages, *_ in memory)  # "about" 3 pages
     # the corpus is kept for the next run
     assert len(list((tmp_path / "corpus").glob("*.pdf"))) >= pdfs
+
+
+def test_real_pdf_benchmark_runs_and_reports() -> None:
+    """Run on the corpus PDFs (the real ones may be absent): the scan is left out, the born-digital
+    ones are timed on every engine and their records compared with the reference reading."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "realpdf_bench.py"), "--dir", str(ROOT / "corpus" / "inbox"),
+                           "--rounds", "1"], capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    born_digital = [p for p in (ROOT / "corpus" / "inbox").glob("*.pdf") if "scan" not in p.name]
+    assert out.startswith(f"{len(born_digital)} PDFs with a text layer")
+    for engine in ("pypdfium2", "pipeline", "pdfplumber", "pipeline-pdfplumber"):
+        assert f"  {engine} " in out
+    assert f"records: {len(born_digital)} of {len(born_digital)} identical to the pdfplumber reading" in out
+    assert "start-up (imports and models, to a first record):" in out

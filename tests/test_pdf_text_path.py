@@ -239,3 +239,37 @@ def test_fast_layout_matches_pdfplumbers() -> None:
                           "size": size, "upright": rng.random() > 0.02})  # now and then rotated text
         expected = chars_to_textmap(chars, layout=False, x_tolerance_ratio=reader.X_TOLERANCE_RATIO).as_string if chars else ""
         assert reader._layout_text(chars) == expected
+
+
+def _ruled_pages() -> list[tuple[str, reader.PageContent]]:
+    """The pages with ruling lines of the corpus PDFs and of the real PDFs present, as pdfplumber reads them."""
+    from conftest import SHARED
+
+    paths = CORPUS_PDFS + sorted(p for p in (SHARED / "realdocs").glob("*.pdf") if "scan" not in p.name)
+    pages = []
+    for path in paths:
+        with pdfplumber.open(path) as pdf:
+            for number, page in enumerate(pdf.pages[:12], 1):
+                if reader._has_grid(page.edges):
+                    pages.append((f"{path.name} p{number}",
+                                  reader.PageContent(reader.unique_chars(page.chars), page.edges, tuple(page.bbox))))
+    return pages
+
+
+def test_table_finder_and_cells_match_pdfplumbers() -> None:
+    """:mod:`pipeline.ingest.readers.pdf_tables` finds pdfplumber's tables, and the cells read
+    by ``_extract_table`` hold the words of pdfplumber's ``Table.extract``."""
+    from pdfplumber.table import TableFinder, TableSettings
+
+    pages = _ruled_pages()
+    assert pages
+    for name, content in pages:
+        ours = reader.pdf_tables.find_tables(content)
+        theirs = TableFinder(content, TableSettings.resolve(None)).tables
+        assert [t.cells for t in ours] == [t.cells for t in theirs], name
+        for table in theirs:
+            expected = [[" ".join(cell.split()) if cell is not None else None for cell in row]
+                        for row in table.extract(x_tolerance_ratio=reader.X_TOLERANCE_RATIO)]
+            got = [[" ".join(cell.split()) if cell is not None else None for cell in row]
+                   for row in reader._extract_table(table.rows, content.chars)]
+            assert got == expected, name
