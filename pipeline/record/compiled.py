@@ -150,14 +150,20 @@ class _Compiler:
                 out.append(lambda v, bound=bound, test=test: not _is_number(v) or test(v, bound))
         return out
 
-    def _strings(self, schema: dict[str, Any]) -> list[Check]:
+    @staticmethod
+    def _lengths(schema: dict[str, Any], kind: type, low_key: str, high_key: str) -> list[Check]:
+        """``minLength``/``maxLength`` or ``minItems``/``maxItems``: bounds on ``len`` of a ``kind``."""
         out: list[Check] = []
-        if "minLength" in schema:
-            low = schema["minLength"]
-            out.append(lambda v: not isinstance(v, str) or len(v) >= low)
-        if "maxLength" in schema:
-            high = schema["maxLength"]
-            out.append(lambda v: not isinstance(v, str) or len(v) <= high)
+        if low_key in schema:
+            low = schema[low_key]
+            out.append(lambda v: not isinstance(v, kind) or len(v) >= low)
+        if high_key in schema:
+            high = schema[high_key]
+            out.append(lambda v: not isinstance(v, kind) or len(v) <= high)
+        return out
+
+    def _strings(self, schema: dict[str, Any]) -> list[Check]:
+        out = self._lengths(schema, str, "minLength", "maxLength")
         if "pattern" in schema:
             search = re.compile(schema["pattern"]).search
             out.append(lambda v: not isinstance(v, str) or search(v) is not None)
@@ -168,13 +174,7 @@ class _Compiler:
         if "items" in schema:
             item = self.compile(schema["items"])
             out.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
-        if "minItems" in schema:
-            low = schema["minItems"]
-            out.append(lambda v: not isinstance(v, list) or len(v) >= low)
-        if "maxItems" in schema:
-            high = schema["maxItems"]
-            out.append(lambda v: not isinstance(v, list) or len(v) <= high)
-        return out
+        return out + self._lengths(schema, list, "minItems", "maxItems")
 
     def _objects(self, schema: dict[str, Any]) -> list[Check]:
         out: list[Check] = []

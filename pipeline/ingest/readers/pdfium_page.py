@@ -56,24 +56,33 @@ class _TextApi:
     base_font_name: Any
     glyph_width: Any
     descent: Any
-    embedded: Any
 
 
-@lru_cache(maxsize=1)
-def _text_api() -> _TextApi | None:
+def _binder() -> Any:
+    """A function binding one pdfium function by name with the given result and argument types
+    (a new function object, not pypdfium2's), or None when pypdfium2's library cannot be found
+    (another pypdfium2 layout: pdfplumber then reads every page)."""
     try:
         from pypdfium2_raw.bindings import _libs
 
         lib = _libs["pdfium"]
-    except Exception:  # another pypdfium2 layout: pdfplumber reads every page
+    except Exception:
         return None
-    void, num, dbl, flt = ctypes.c_void_p, ctypes.c_int, ctypes.c_double, ctypes.c_float
 
     def fn(name: str, restype: Any, *argtypes: Any) -> Any:
-        f = lib[name]  # a new function object, not pypdfium2's
+        f = lib[name]
         f.restype, f.argtypes = restype, argtypes
         return f
 
+    return fn
+
+
+@lru_cache(maxsize=1)
+def _text_api() -> _TextApi | None:
+    fn = _binder()
+    if fn is None:
+        return None
+    void, num, dbl, flt = ctypes.c_void_p, ctypes.c_int, ctypes.c_double, ctypes.c_float
     return _TextApi(
         count=fn("FPDFText_CountChars", num, void),
         text=fn("FPDFText_GetText", num, void, num, num, void),
@@ -86,7 +95,6 @@ def _text_api() -> _TextApi | None:
         base_font_name=fn("FPDFFont_GetBaseFontName", ctypes.c_size_t, void, ctypes.c_char_p, ctypes.c_size_t),
         glyph_width=fn("FPDFFont_GetGlyphWidth", num, void, ctypes.c_uint32, flt, ctypes.POINTER(flt)),
         descent=fn("FPDFFont_GetDescent", num, void, flt, ctypes.POINTER(flt)),
-        embedded=fn("FPDFFont_GetIsEmbedded", num, void),
     )
 
 
@@ -110,20 +118,11 @@ class _ObjectApi:
 
 @lru_cache(maxsize=1)
 def _object_api() -> _ObjectApi | None:
-    try:
-        from pypdfium2_raw.bindings import _libs
-
-        lib = _libs["pdfium"]
-    except Exception:
+    fn = _binder()
+    if fn is None:
         return None
     void, num, flt = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
     pflt, pint = ctypes.POINTER(flt), ctypes.POINTER(num)
-
-    def fn(name: str, restype: Any, *argtypes: Any) -> Any:
-        f = lib[name]
-        f.restype, f.argtypes = restype, argtypes
-        return f
-
     return _ObjectApi(
         count=fn("FPDFPage_CountObjects", num, void),
         get=fn("FPDFPage_GetObject", void, void, num),
