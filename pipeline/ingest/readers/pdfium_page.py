@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -179,7 +180,7 @@ def _descent_units(api: _TextApi, font: int, fontname: str, value: Any, descents
     return value.value if api.descent(font, 1000.0, value) else None
 
 
-def page_chars(textpage: Any, height: float, doctop: float, texts: list[int] = (),  # type: ignore[assignment]
+def page_chars(textpage: Any, height: float, doctop: float, texts: Sequence[int] = (),
                descents: dict[str, float] | None = None) -> list[dict[str, Any]] | None:
     """The page's characters as pdfplumber would give them (the keys its text layout, its table
     finder and the de-duplication use), or None when the page must be read by pdfplumber.
