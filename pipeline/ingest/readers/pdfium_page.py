@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -248,8 +248,12 @@ def page_chars(textpage: Any, height: float, doctop: float, texts: Sequence[int]
         append({"object_type": "char", "text": chr(code), "fontname": fontname, "size": size, "upright": True,
                 "x0": x0, "x1": x0 + width, "top": top, "bottom": bottom, "doctop": doctop + top})
     unseen = [obj for obj in texts if obj not in objects]
-    if unseen and not _left_out(unseen, list(objects), height, doctop, fonts, matrix, value, chars):
-        return None
+    if unseen:
+        def worded() -> set[int]:
+            return {text_object(handle, i) for i, code in enumerate(codes) if code not in _BLANKS}
+
+        if not _left_out(unseen, list(objects), worded, height, doctop, fonts, matrix, value, chars):
+            return None
     return chars
 
 
@@ -266,26 +270,44 @@ def _bounds(obj: int) -> tuple[float, float, float, float] | None:
     return box[0].value, box[1].value, box[2].value, box[3].value
 
 
-def _left_out(unseen: list[int], seen: list[int], height: float, doctop: float, fonts: _Fonts, matrix: Any,
-              value: Any, chars: list[dict[str, Any]]) -> bool:
-    """Account for the text objects pdfium's text page left out, adding a space for each one that
+def _left_out(unseen: list[int], seen: list[int], worded: Callable[[], set[int]], height: float, doctop: float,
+              fonts: _Fonts, matrix: Any, value: Any, chars: list[dict[str, Any]]) -> bool:
+    """Account for the text objects pdfium's text page left out, adding the spaces of each one that
     draws nothing; False when one of them is text pdfplumber would keep.
 
-    pdfium leaves out an object with an empty box (a word space set on its own) and a copy of an
-    object it has just read (fake bold: the same text drawn twice, a hair apart). pdfplumber's
-    de-duplication drops such a copy too when it lies within :data:`COPY_TOLERANCE` of the
-    original; a copy further off, or anything else, sends the page to pdfplumber.
+    pdfium leaves out:
+
+    * an object without width (a word space set on its own);
+    * an object without height (its glyphs draw nothing) whose characters it drops: spaces
+      after a space (it keeps one space of a run), or a copy of an object or of characters it
+      has read, which it compares by character codes (and an empty box). Such an object is a run
+      of spaces when the objects without height it has read hold nothing but blanks (``worded``
+      gives the read objects that hold more): a glyph that draws nothing, copied, would be one
+      of theirs;
+    * a copy of an object it has just read (fake bold: the same text drawn twice, a hair
+      apart). pdfplumber's de-duplication drops such a copy too when it lies within
+      :data:`COPY_TOLERANCE` of the original.
+
+    Anything else sends the page to pdfplumber (a layer of invisible glyphs, say, where a word
+    can be taken for a copy of another).
     """
     seen_boxes: list[tuple[float, float, float, float]] | None = None
+    blank_runs: bool | None = None
     for obj in unseen:
         box = _bounds(obj)
         if box is None:
             return False
-        if box[2] <= box[0]:
-            blank = _blank(obj, height, doctop, fonts, matrix, value)
-            if blank is None:
+        if box[2] <= box[0] or box[3] <= box[1]:  # draws nothing
+            if box[2] > box[0]:  # a run: its twins must be blank
+                if blank_runs is None:
+                    flat = [o for o in seen if (b := _bounds(o)) is not None and b[3] <= b[1] and b[2] > b[0]]
+                    blank_runs = not worded().intersection(flat)
+                if not blank_runs:
+                    return False
+            blanks = _blanks(obj, box[2] - box[0], height, doctop, fonts, matrix, value)
+            if blanks is None:
                 return False
-            chars.append(blank)
+            chars.extend(blanks)
             continue
         if seen_boxes is None:
             seen_boxes = [b for b in map(_bounds, seen) if b is not None]
@@ -327,8 +349,11 @@ def _hyphen(api: _TextApi, textpage: Any, index: int, font: int, size: float, va
     return best
 
 
-def _blank(obj: int, height: float, doctop: float, fonts: _Fonts, matrix: Any, value: Any) -> dict[str, Any] | None:
-    """The space a text object that draws nothing stands for, at the object's origin."""
+def _blanks(obj: int, width: float, height: float, doctop: float, fonts: _Fonts, matrix: Any,
+            value: Any) -> list[dict[str, Any]] | None:
+    """The spaces a text object that draws nothing stands for, from the object's origin: one for
+    an object without width, else as many as its width holds the font's space, spread evenly
+    over it (a glyph that draws nothing is a blank: pdfium's box has no height)."""
     api, objects = fonts.api, _object_api()
     if objects is None:
         return None
@@ -342,10 +367,17 @@ def _blank(obj: int, height: float, doctop: float, fonts: _Fonts, matrix: Any, v
     size, wide = size_ref.value * matrix.d, size_ref.value * matrix.a
     if info is None or not size > 0 or not api.glyph_width(font, SPACE, wide, value):
         return None
-    x0, bottom = matrix.e, height - (matrix.f + info[1] * size / 1000)
+    advance = value.value
+    if width > 0:  # spread over the box: character spacing and TJ shifts widen a run
+        count = max(1, round(width / advance)) if advance > 0 else 1
+        advance = width / count
+    else:
+        count = 1
+    bottom = height - (matrix.f + info[1] * size / 1000)
     top = bottom - size
-    return {"object_type": "char", "text": " ", "fontname": info[0], "size": size, "upright": True,
-            "x0": x0, "x1": x0 + value.value, "top": top, "bottom": bottom, "doctop": doctop + top}
+    return [{"object_type": "char", "text": " ", "fontname": info[0], "size": size, "upright": True,
+             "x0": matrix.e + k * advance, "x1": matrix.e + (k + 1) * advance, "top": top, "bottom": bottom,
+             "doctop": doctop + top} for k in range(count)]
 
 
 # -- paths and images ---------------------------------------------------------------------------
