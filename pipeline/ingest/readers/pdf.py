@@ -25,7 +25,6 @@ Pages are processed one at a time and their caches flushed, so memory stays boun
 
 from __future__ import annotations
 
-import bisect
 import io
 import itertools
 import re
@@ -182,9 +181,23 @@ def _has_grid(edges: list[dict[str, Any]]) -> bool:
     return False
 
 
-def _inside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]]) -> bool:
-    mid_x, mid_y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
-    return any(x0 <= mid_x <= x1 and top <= mid_y <= bottom for x0, top, x1, bottom in boxes)
+def _middles(chars: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """The characters' vertical and horizontal middles, as pdfplumber computes them."""
+    n = len(chars)
+    top = np.fromiter((c["top"] for c in chars), dtype=np.float64, count=n)
+    bottom = np.fromiter((c["bottom"] for c in chars), dtype=np.float64, count=n)
+    x0 = np.fromiter((c["x0"] for c in chars), dtype=np.float64, count=n)
+    x1 = np.fromiter((c["x1"] for c in chars), dtype=np.float64, count=n)
+    return (top + bottom) / 2, (x0 + x1) / 2
+
+
+def _inside(middles: tuple[np.ndarray, np.ndarray], boxes: list[tuple[float, float, float, float]]) -> np.ndarray:
+    """Which characters have their middle in one of ``boxes`` (edges included)."""
+    v, h = middles
+    inside = np.zeros(len(v), dtype=bool)
+    for x0, top, x1, bottom in boxes:
+        inside |= (h >= x0) & (h <= x1) & (v >= top) & (v <= bottom)
+    return inside
 
 
 def table_rows(rows: list[list[str | None]]) -> list[str]:
@@ -238,7 +251,8 @@ def _page_lines(content: PageContent, report: EncodingReport) -> tuple[str, int,
         lines = layout_lines(chars)
         return _text_of(lines) if lines is not None else _layout_text(chars), 0, lines
     boxes = [t.bbox for t, _ in tables]
-    outside = [c for c in chars if not _inside(c, boxes)]
+    middles = _middles(chars)
+    outside = [c for c, inside in zip(chars, _inside(middles, boxes).tolist()) if not inside]
     lines = layout_lines(outside)
     if lines is None:  # rotated text: pdfplumber's lines, no geometry
         x0, top, x1, bottom = content.bbox
@@ -250,7 +264,7 @@ def _page_lines(content: PageContent, report: EncodingReport) -> tuple[str, int,
         geometry = True
     placed: list[tuple[float, int, Line]] = [(ln.top if geometry else 0.0, k, ln) for k, ln in enumerate(lines)]
     for n, (table, grid) in enumerate(tables):
-        rows = _extract_table(grid, chars)
+        rows = _extract_table(grid, chars, middles)
         for k, (row, cells) in enumerate(zip(grid, rows)):
             text = table_rows([cells])
             if text:
@@ -265,28 +279,26 @@ def _page_lines(content: PageContent, report: EncodingReport) -> tuple[str, int,
     return _text_of(ordered), len(tables), ordered if geometry else None
 
 
-def _extract_table(rows: list[Any], chars: list[dict[str, Any]]) -> list[list[str | None]]:
+def _extract_table(rows: list[Any], chars: list[dict[str, Any]],
+                   middles: tuple[np.ndarray, np.ndarray] | None = None) -> list[list[str | None]]:
     """pdfplumber's ``Table.extract(x_tolerance_ratio=X_TOLERANCE_RATIO)`` for a table's ``rows``:
-    the same cells and words, with each row's characters found by their middles sorted top to
-    bottom (a binary search) instead of a scan of the whole page per row, and each cell's words
-    laid out by :func:`_cell_text`."""
-    v_mids = sorted(((c["top"] + c["bottom"]) / 2, k) for k, c in enumerate(chars))
-    keys = [v for v, _ in v_mids]
-    h_mids = [(c["x0"] + c["x1"]) / 2 for c in chars]
+    the same cells and words, each row's and cell's characters (in page order) picked by their
+    middles (``middles``: :func:`_middles` of ``chars``) at once instead of one by one, and each
+    cell's words laid out by :func:`_cell_text`."""
+    v, h = middles if middles is not None else _middles(chars)
     out: list[list[str | None]] = []
     for row in rows:
         x0, top, x1, bottom = row.bbox
-        found = sorted(k for _, k in v_mids[bisect.bisect_left(keys, top):bisect.bisect_left(keys, bottom)])
-        in_row = [k for k in found if x0 <= h_mids[k] < x1]
+        in_row = np.flatnonzero((v >= top) & (v < bottom) & (h >= x0) & (h < x1))
+        row_v, row_h = v[in_row], h[in_row]
         texts: list[str | None] = []
         for cell in row.cells:
             if cell is None:
                 texts.append(None)
                 continue
             c_x0, c_top, c_x1, c_bottom = cell
-            cell_chars = [chars[k] for k in in_row if c_x0 <= h_mids[k] < c_x1
-                          and c_top <= (chars[k]["top"] + chars[k]["bottom"]) / 2 < c_bottom]
-            texts.append(_cell_text(cell_chars) if cell_chars else "")
+            picked = in_row[(row_h >= c_x0) & (row_h < c_x1) & (row_v >= c_top) & (row_v < c_bottom)].tolist()
+            texts.append(_cell_text([chars[k] for k in picked]) if picked else "")
         out.append(texts)
     return out
 
