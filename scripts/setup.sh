@@ -51,3 +51,7 @@ if [ ! -f "$stamp" ]; then
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi
+
+# The compiled pdfium loops (pipeline/ingest/readers/native), built now rather than by the first
+# PDF read; without a C compiler the same loops run in Python.
+"$VENV/bin/python" -c 'from pipeline.ingest.readers import native; native.pdfium_loops() or print("setup: no C compiler: PDFs are read by the Python loops")' >&2

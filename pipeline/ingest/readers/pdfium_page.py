@@ -30,6 +30,8 @@ from typing import Any
 import pypdfium2.raw as pdfium_c
 from pdfplumber.utils import curve_to_edges, line_to_edge, rect_to_edges
 
+from . import native
+
 SPACE = 32
 _BLANKS = frozenset({SPACE, 10, 13})  # a space, a line break
 #: What pdfium's text page gives for a hyphen or a soft hyphen it takes for a line-end hyphen;
@@ -180,6 +182,65 @@ def _descent_units(api: _TextApi, font: int, fontname: str, value: Any, descents
     return value.value if api.descent(font, 1000.0, value) else None
 
 
+def _pointer(function: Any) -> int:
+    return ctypes.cast(function, ctypes.c_void_p).value  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=1)
+def _loops() -> tuple[Any, tuple[int, ...]] | None:
+    """The compiled loops (:mod:`.native`) with the pdfium functions they call, or None."""
+    lib, api = native.pdfium_loops(), _text_api()
+    if lib is None or api is None:
+        return None
+    return lib, tuple(_pointer(f) for f in (api.text_object, api.origin, api.object_font, api.font_size, api.matrix))
+
+
+class _CharTable:
+    """What pdfium says of each character of a text page: its text object (None: none) and origin
+    (``objects``, ``xs``, ``ys``), and on demand the object's font, the character's font size
+    and matrix (:meth:`object_data`). Read by the compiled loop in one call when there is one,
+    else by calls a character."""
+
+    def __init__(self, api: _TextApi, handle: int, n: int) -> None:
+        self.api, self.handle, self.placed = api, handle, True
+        loops = _loops()
+        if loops is not None:
+            lib, pointers = loops
+            objects = (ctypes.c_void_p * n)()
+            xy = (ctypes.c_double * (2 * n))()
+            self.fonts = (ctypes.c_void_p * n)()
+            self.sizes = (ctypes.c_double * n)()
+            self.matrices = (pdfium_c.FS_MATRIX * n)()
+            self.matrix_ok = (ctypes.c_int * n)()
+            failed = lib.vn_char_objects(handle, n, *pointers, objects, xy, self.fonts, self.sizes, self.matrices,
+                                         self.matrix_ok)
+            self.placed = not failed
+            self.objects, self.xs, self.ys = objects[:], xy[0::2], xy[1::2]
+            self.compiled = True
+            return
+        self.compiled = False
+        x, y = ctypes.c_double(), ctypes.c_double()
+        x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
+        self.objects, self.xs, self.ys = [], [], []
+        for i in range(n):
+            self.objects.append(api.text_object(handle, i))
+            if not api.origin(handle, i, x_ref, y_ref):
+                self.placed = False
+                return
+            self.xs.append(x.value)
+            self.ys.append(y.value)
+        self.matrix = pdfium_c.FS_MATRIX()
+
+    def object_data(self, index: int) -> tuple[int | None, float, Any]:
+        """(the object's font, the font size, the matrix or None) of character ``index``."""
+        if self.compiled:
+            return self.fonts[index], self.sizes[index], self.matrices[index] if self.matrix_ok[index] else None
+        api, obj = self.api, self.objects[index]
+        font = api.object_font(obj)
+        ok = api.matrix(self.handle, index, self.matrix)
+        return font, api.font_size(self.handle, index), self.matrix if ok else None
+
+
 def page_chars(textpage: Any, height: float, doctop: float, texts: Sequence[int] = (),
                descents: dict[str, float] | None = None) -> list[dict[str, Any]] | None:
     """The page's characters as pdfplumber would give them (the keys its text layout, its table
@@ -205,8 +266,10 @@ def page_chars(textpage: Any, height: float, doctop: float, texts: Sequence[int]
     if api.text(handle, 0, n, buffer) != n + 1:
         return None  # not one UTF-16 unit per character
     codes = buffer[:n]
-    x, y = ctypes.c_double(), ctypes.c_double()
-    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
+    table = _CharTable(api, handle, n)
+    if not table.placed:
+        return None  # pdfium cannot place a character
+    char_objects, xs, ys = table.objects, table.xs, table.ys
     value = ctypes.c_float()
     matrix = pdfium_c.FS_MATRIX()
     fonts = _Fonts(api, descents or {})
@@ -214,11 +277,11 @@ def page_chars(textpage: Any, height: float, doctop: float, texts: Sequence[int]
     widths: dict[tuple[int, float], dict[int, float]] = {}  # (font, size) -> code -> advance width
     chars: list[dict[str, Any]] = []
     append = chars.append
-    text_object, generated, origin, glyph_width = api.text_object, api.generated, api.origin, api.glyph_width
+    generated, glyph_width = api.generated, api.glyph_width
     last_obj = None
     font, fontname, size, descent, wide, advance = 0, "", 0.0, 0.0, 0.0, {}
     for i, code in enumerate(codes):
-        obj = text_object(handle, i)
+        obj = char_objects[i]
         if code in _BLANKS:
             if not obj or code != SPACE and generated(handle, i):
                 continue  # a space or line break pdfium made up (a space glyph it re-spaced keeps its object)
@@ -227,7 +290,7 @@ def page_chars(textpage: Any, height: float, doctop: float, texts: Sequence[int]
         if obj != last_obj:
             known = objects.get(obj)
             if known is None:
-                known = objects[obj] = _object_info(api, handle, i, obj, fonts, matrix)  # type: ignore[assignment]
+                known = objects[obj] = _object_info(table, i, fonts)  # type: ignore[assignment]
                 if known is None:
                     return None
             font, fontname, size, descent, wide = known
@@ -240,17 +303,15 @@ def page_chars(textpage: Any, height: float, doctop: float, texts: Sequence[int]
             if not glyph_width(font, code, wide, value) or (value.value <= 0 and code != SPACE):
                 return None
             width = advance[code] = value.value
-        if not origin(handle, i, x_ref, y_ref):
-            return None
-        x0 = x.value
-        bottom = height - (y.value + descent)
+        x0 = xs[i]
+        bottom = height - (ys[i] + descent)
         top = bottom - size
         append({"object_type": "char", "text": chr(code), "fontname": fontname, "size": size, "upright": True,
                 "x0": x0, "x1": x0 + width, "top": top, "bottom": bottom, "doctop": doctop + top})
     unseen = [obj for obj in texts if obj not in objects]
     if unseen:
         def worded() -> set[int]:
-            return {text_object(handle, i) for i, code in enumerate(codes) if code not in _BLANKS}
+            return {obj for obj, code in zip(char_objects, codes) if code not in _BLANKS}
 
         if not _left_out(unseen, list(objects), worded, height, doctop, fonts, matrix, value, chars):
             return None
@@ -316,23 +377,21 @@ def _left_out(unseen: list[int], seen: list[int], worded: Callable[[], set[int]]
     return True
 
 
-def _object_info(api: _TextApi, handle: int, index: int, obj: int, fonts: _Fonts,
-                 matrix: Any) -> tuple[int, str, float, float, float] | None:
+def _object_info(table: _CharTable, index: int, fonts: _Fonts) -> tuple[int, str, float, float, float] | None:
     """(font, font name, size, descent, horizontal size) of the text object of character ``index``."""
-    font = api.object_font(obj)
+    font, tf, matrix = table.object_data(index)
     info = fonts.get(font) if font else None
     if info is None:
         return None
-    if not api.matrix(handle, index, matrix) or matrix.b or matrix.c or matrix.a <= 0 or matrix.d <= 0:
+    if matrix is None or matrix.b or matrix.c or matrix.a <= 0 or matrix.d <= 0:
         return None  # rotated, mirrored or skewed text
     # the character's matrix holds the text matrix and the CTM: its vertical scale times the Tf
     # size is the size on the page, its horizontal scale widens the advance, as pdfminer
     # computes them
-    tf = api.font_size(handle, index)
     size, wide = tf * matrix.d, tf * matrix.a
     if not size > 0:
         return None
-    return font, info[0], size, info[1] * size / 1000, wide
+    return font, info[0], size, info[1] * size / 1000, wide  # type: ignore[return-value]
 
 
 def _hyphen(api: _TextApi, textpage: Any, index: int, font: int, size: float, value: Any) -> int:
@@ -397,22 +456,71 @@ class Graphics:
     texts: list[int]
 
 
-def _operations(api: _ObjectApi, obj: int, matrix: Any, x: Any, y: Any) -> list[tuple[str, tuple[float, float]]] | None:
+class _Segments:
+    """Reads a path object's segments: type, point (in the path's space) and close flag of each,
+    by the compiled loop when there is one (into buffers kept for the page), else by calls."""
+
+    def __init__(self, api: _ObjectApi) -> None:
+        self.api = api
+        self.loop = _path_loop()
+        self.x, self.y = ctypes.c_float(), ctypes.c_float()
+        self._size(256)
+
+    def _size(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.types = (ctypes.c_int * capacity)()
+        self.xy = (ctypes.c_float * (2 * capacity))()
+        self.closes = (ctypes.c_int * capacity)()
+
+    def read(self, obj: int) -> tuple[list[int], list[float], list[int]] | None:
+        if self.loop is not None:
+            lib, pointers = self.loop
+            n = lib.vn_path_segments(obj, *pointers, self.capacity, self.types, self.xy, self.closes)
+            if n == -2:
+                self._size(max(2 * self.capacity, self.api.segments(obj)))
+                return self.read(obj)
+            if n < 0:
+                return None
+            return self.types[:n], self.xy[:2 * n], self.closes[:n]
+        api, x_ref, y_ref = self.api, ctypes.byref(self.x), ctypes.byref(self.y)
+        types, xy, closes = [], [], []
+        for k in range(api.segments(obj)):
+            segment = api.segment(obj, k)
+            if not segment or not api.segment_point(segment, x_ref, y_ref):
+                return None
+            types.append(api.segment_type(segment))
+            xy += (self.x.value, self.y.value)
+            closes.append(api.segment_close(segment))
+        return types, xy, closes
+
+
+@lru_cache(maxsize=1)
+def _path_loop() -> tuple[Any, tuple[int, ...]] | None:
+    lib, api = native.pdfium_loops(), _object_api()
+    if lib is None or api is None:
+        return None
+    return lib, tuple(_pointer(f) for f in (api.segments, api.segment, api.segment_type, api.segment_point,
+                                              api.segment_close))
+
+
+def _operations(segments: _Segments, obj: int, matrix: Any) -> list[tuple[str, tuple[float, float]]] | None:
     """A path object's operations as pdfminer records them: ``m``, ``l``, ``c`` (one per Bézier
     curve, with its end point) and ``h`` (a close back to the start), points on the page."""
-    if not api.matrix(obj, matrix):
+    if not segments.api.matrix(obj, matrix):
         return None
+    read = segments.read(obj)
+    if read is None:
+        return None
+    types, xy, closing = read
     a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
-    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
     ops: list[tuple[str, tuple[float, float]]] = []
     start: tuple[float, float] | None = None
     bezier = 0
-    for k in range(api.segments(obj)):
-        segment = api.segment(obj, k)
-        kind = _SEGMENT.get(api.segment_type(segment))
-        if kind is None or not api.segment_point(segment, x_ref, y_ref):
+    for k, code in enumerate(types):
+        kind = _SEGMENT.get(code)
+        if kind is None:
             return None
-        px, py = x.value, y.value
+        px, py = xy[2 * k], xy[2 * k + 1]
         point = (a * px + c * py + e, b * px + d * py + f)
         if kind == "m":
             start = point
@@ -423,7 +531,7 @@ def _operations(api: _ObjectApi, obj: int, matrix: Any, x: Any, y: Any) -> list[
             bezier = 0
         elif bezier:
             return None  # a curve cut short
-        closes = kind != "m" and api.segment_close(segment)
+        closes = kind != "m" and closing[k]
         if closes and point != start:
             return None  # pdfium closes a figure with a segment back to its start
         if closes and kind == "l":
@@ -487,7 +595,7 @@ def page_graphics(page: Any, height: float, doctop: float) -> Graphics | None:
     fill_ref, stroke_ref = ctypes.byref(fill), ctypes.byref(stroke)
     box = [ctypes.c_float() for _ in range(4)]
     box_refs = [ctypes.byref(v) for v in box]
-    matrix, x, y = pdfium_c.FS_MATRIX(), ctypes.c_float(), ctypes.c_float()
+    matrix, segments = pdfium_c.FS_MATRIX(), _Segments(api)
     text_kind, path_kind, image_kind = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE
     for k in range(api.count(handle)):
         obj = api.get(handle, k)
@@ -509,7 +617,7 @@ def page_graphics(page: Any, height: float, doctop: float) -> Graphics | None:
             return None
         if not fill.value and not stroke.value:
             continue  # neither filled nor stroked: pdfminer makes nothing of it
-        ops = _operations(api, obj, matrix, x, y)
+        ops = _operations(segments, obj, matrix)
         if ops is None:
             return None
         for shape, pts in _objects(ops):
