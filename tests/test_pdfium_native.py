@@ -33,6 +33,7 @@ def _clear() -> None:
     native.pdfium_loops.cache_clear()
     pdfium_page._loops.cache_clear()
     pdfium_page._path_loop.cache_clear()
+    pdfium_page._object_loop.cache_clear()
 
 
 @pytest.fixture

@@ -313,7 +313,8 @@ def page_chars(textpage: Any, height: float, doctop: float, texts: Sequence[int]
         def worded() -> set[int]:
             return {obj for obj, code in zip(char_objects, codes) if code not in _BLANKS}
 
-        if not _left_out(unseen, list(objects), worded, height, doctop, fonts, matrix, value, chars):
+        scan = texts.objects if isinstance(texts, TextObjects) else None
+        if not _left_out(unseen, list(objects), worded, scan, height, doctop, fonts, matrix, value, chars):
             return None
     return chars
 
@@ -323,7 +324,10 @@ def page_chars(textpage: Any, height: float, doctop: float, texts: Sequence[int]
 COPY_TOLERANCE = 1.0
 
 
-def _bounds(obj: int) -> tuple[float, float, float, float] | None:
+def _bounds(obj: int, scan: PageObjects | None = None) -> tuple[float, float, float, float] | None:
+    """(left, bottom, right, top) of a page object, from the page's ``scan`` when it holds it."""
+    if scan is not None and (k := scan.index.get(obj)) is not None:
+        return scan.bounds(k)
     objects = _object_api()
     box = [ctypes.c_float() for _ in range(4)]
     if objects is None or not objects.bounds(obj, *(ctypes.byref(v) for v in box)):
@@ -331,8 +335,8 @@ def _bounds(obj: int) -> tuple[float, float, float, float] | None:
     return box[0].value, box[1].value, box[2].value, box[3].value
 
 
-def _left_out(unseen: list[int], seen: list[int], worded: Callable[[], set[int]], height: float, doctop: float,
-              fonts: _Fonts, matrix: Any, value: Any, chars: list[dict[str, Any]]) -> bool:
+def _left_out(unseen: list[int], seen: list[int], worded: Callable[[], set[int]], scan: PageObjects | None,
+              height: float, doctop: float, fonts: _Fonts, matrix: Any, value: Any, chars: list[dict[str, Any]]) -> bool:
     """Account for the text objects pdfium's text page left out, adding the spaces of each one that
     draws nothing; False when one of them is text pdfplumber would keep.
 
@@ -355,23 +359,23 @@ def _left_out(unseen: list[int], seen: list[int], worded: Callable[[], set[int]]
     seen_boxes: list[tuple[float, float, float, float]] | None = None
     blank_runs: bool | None = None
     for obj in unseen:
-        box = _bounds(obj)
+        box = _bounds(obj, scan)
         if box is None:
             return False
         if box[2] <= box[0] or box[3] <= box[1]:  # draws nothing
             if box[2] > box[0]:  # a run: its twins must be blank
                 if blank_runs is None:
-                    flat = [o for o in seen if (b := _bounds(o)) is not None and b[3] <= b[1] and b[2] > b[0]]
+                    flat = [o for o in seen if (b := _bounds(o, scan)) is not None and b[3] <= b[1] and b[2] > b[0]]
                     blank_runs = not worded().intersection(flat)
                 if not blank_runs:
                     return False
-            blanks = _blanks(obj, box[2] - box[0], height, doctop, fonts, matrix, value)
+            blanks = _blanks(obj, box[2] - box[0], scan, height, doctop, fonts, matrix, value)
             if blanks is None:
                 return False
             chars.extend(blanks)
             continue
         if seen_boxes is None:
-            seen_boxes = [b for b in map(_bounds, seen) if b is not None]
+            seen_boxes = [b for b in (_bounds(o, scan) for o in seen) if b is not None]
         if not any(all(abs(u - v) <= COPY_TOLERANCE for u, v in zip(box, other)) for other in seen_boxes):
             return False
     return True
@@ -408,22 +412,26 @@ def _hyphen(api: _TextApi, textpage: Any, index: int, font: int, size: float, va
     return best
 
 
-def _blanks(obj: int, width: float, height: float, doctop: float, fonts: _Fonts, matrix: Any,
-            value: Any) -> list[dict[str, Any]] | None:
+def _blanks(obj: int, width: float, scan: PageObjects | None, height: float, doctop: float, fonts: _Fonts,
+            matrix: Any, value: Any) -> list[dict[str, Any]] | None:
     """The spaces a text object that draws nothing stands for, from the object's origin: one for
     an object without width, else as many as its width holds the font's space, spread evenly
     over it (a glyph that draws nothing is a blank: pdfium's box has no height)."""
     api, objects = fonts.api, _object_api()
     if objects is None:
         return None
-    size_ref = ctypes.c_float()
-    if not objects.matrix(obj, matrix) or matrix.b or matrix.c or matrix.a <= 0 or matrix.d <= 0:
+    at = scan.index.get(obj) if scan is not None else None
+    if scan is not None and at is not None:
+        matrix, tf, font = scan.matrix(at), scan.text_size(at), scan.font(at)
+    else:
+        size_ref = ctypes.c_float()
+        matrix = matrix if objects.matrix(obj, matrix) else None
+        tf = size_ref.value if objects.font_size(obj, ctypes.byref(size_ref)) else None
+        font = api.object_font(obj)
+    if matrix is None or matrix.b or matrix.c or matrix.a <= 0 or matrix.d <= 0 or tf is None:
         return None
-    if not objects.font_size(obj, ctypes.byref(size_ref)):
-        return None
-    font = api.object_font(obj)
     info = fonts.get(font) if font else None
-    size, wide = size_ref.value * matrix.d, size_ref.value * matrix.a
+    size, wide = tf * matrix.d, tf * matrix.a
     if info is None or not size > 0 or not api.glyph_width(font, SPACE, wide, value):
         return None
     advance = value.value
@@ -446,6 +454,92 @@ _SEGMENT = {pdfium_c.FPDF_SEGMENT_MOVETO: "m", pdfium_c.FPDF_SEGMENT_LINETO: "l"
 _SUBPATH = re.compile(r"m[^m]+")
 
 
+class PageObjects:
+    """A page's objects as pdfium gives them: handle and type of each, and on demand its bounds,
+    matrix, a path's fill and stroke modes, a text object's font size and font. Read by the
+    compiled loop in one call when there is one, else by calls an object."""
+
+    def __init__(self, api: _ObjectApi, page: int) -> None:
+        self.api, self.page = api, page
+        self.compiled = False
+        loop = _object_loop()
+        n = api.count(page)
+        if loop is not None and n >= 0:
+            lib, pointers = loop
+            self.handles_ = (ctypes.c_void_p * n)()
+            self.kinds_ = (ctypes.c_int * n)()
+            self.boxes = (ctypes.c_float * (4 * n))()
+            self.matrices = (pdfium_c.FS_MATRIX * n)()
+            self.fills, self.strokes = (ctypes.c_int * n)(), (ctypes.c_int * n)()
+            self.sizes, self.fonts = (ctypes.c_float * n)(), (ctypes.c_void_p * n)()
+            self.ok = (ctypes.c_int * n)()
+            if lib.vn_page_objects(page, *pointers, n, self.handles_, self.kinds_, self.boxes, self.matrices,
+                                   self.fills, self.strokes, self.sizes, self.fonts, self.ok) == n:
+                self.compiled = True
+                self.handles, self.kinds = self.handles_[:], self.kinds_[:]
+        if not self.compiled:
+            self.handles = [api.get(page, k) for k in range(max(n, 0))]
+            self.kinds = [api.kind(obj) if obj else 0 for obj in self.handles]
+        self.index = {obj: k for k, obj in enumerate(self.handles) if obj}
+
+    def bounds(self, k: int) -> tuple[float, float, float, float] | None:
+        """(left, bottom, right, top) of object ``k``, or None."""
+        if self.compiled:
+            return tuple(self.boxes[4 * k:4 * k + 4]) if self.ok[k] & 1 else None  # type: ignore[return-value]
+        box = [ctypes.c_float() for _ in range(4)]
+        obj = self.handles[k]
+        if not obj or not self.api.bounds(obj, *(ctypes.byref(v) for v in box)):
+            return None
+        return box[0].value, box[1].value, box[2].value, box[3].value
+
+    def matrix(self, k: int) -> Any:
+        """The matrix of object ``k`` (pdfium's FS_MATRIX), or None."""
+        if self.compiled:
+            return self.matrices[k] if self.ok[k] & 2 else None
+        matrix = pdfium_c.FS_MATRIX()
+        return matrix if self.api.matrix(self.handles[k], matrix) else None
+
+    def draw_mode(self, k: int) -> tuple[int, int] | None:
+        """(fill mode, stroke flag) of path ``k``, or None."""
+        if self.compiled:
+            return (self.fills[k], self.strokes[k]) if self.ok[k] & 4 else None
+        fill, stroke = ctypes.c_int(), ctypes.c_int()
+        if not self.api.draw_mode(self.handles[k], ctypes.byref(fill), ctypes.byref(stroke)):
+            return None
+        return fill.value, stroke.value
+
+    def text_size(self, k: int) -> float | None:
+        """The font size (Tf) of text object ``k``, or None."""
+        if self.compiled:
+            return self.sizes[k] if self.ok[k] & 4 else None
+        size = ctypes.c_float()
+        return size.value if self.api.font_size(self.handles[k], ctypes.byref(size)) else None
+
+    def font(self, k: int) -> int | None:
+        """The font handle of text object ``k``."""
+        if self.compiled:
+            return self.fonts[k]
+        api = _text_api()
+        return api.object_font(self.handles[k]) if api is not None else None
+
+
+@lru_cache(maxsize=1)
+def _object_loop() -> tuple[Any, tuple[int, ...]] | None:
+    lib, api, text = native.pdfium_loops(), _object_api(), _text_api()
+    if lib is None or api is None or text is None:
+        return None
+    return lib, tuple(_pointer(f) for f in (api.count, api.get, api.kind, api.bounds, api.matrix, api.draw_mode,
+                                              api.font_size, text.object_font))
+
+
+class TextObjects(list):  # type: ignore[type-arg]
+    """The handles of a page's text objects, with the page's :class:`PageObjects` they come from."""
+
+    def __init__(self, objects: PageObjects, handles: list[int]) -> None:
+        super().__init__(handles)
+        self.objects = objects
+
+
 @dataclass
 class Graphics:
     """The ruling edges of a page (pdfplumber's ``page.edges``), the boxes of its images, and the
@@ -453,7 +547,7 @@ class Graphics:
 
     edges: list[dict[str, Any]]
     images: list[Box]
-    texts: list[int]
+    texts: TextObjects
 
 
 class _Segments:
@@ -506,8 +600,6 @@ def _path_loop() -> tuple[Any, tuple[int, ...]] | None:
 def _operations(segments: _Segments, obj: int, matrix: Any) -> list[tuple[str, tuple[float, float]]] | None:
     """A path object's operations as pdfminer records them: ``m``, ``l``, ``c`` (one per Bézier
     curve, with its end point) and ``h`` (a close back to the start), points on the page."""
-    if not segments.api.matrix(obj, matrix):
-        return None
     read = segments.read(obj)
     if read is None:
         return None
@@ -590,34 +682,32 @@ def page_graphics(page: Any, height: float, doctop: float) -> Graphics | None:
     handle = ctypes.cast(page, ctypes.c_void_p).value
     edges: list[dict[str, Any]] = []
     images: list[Box] = []
-    texts: list[int] = []
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    fill_ref, stroke_ref = ctypes.byref(fill), ctypes.byref(stroke)
-    box = [ctypes.c_float() for _ in range(4)]
-    box_refs = [ctypes.byref(v) for v in box]
-    matrix, segments = pdfium_c.FS_MATRIX(), _Segments(api)
+    objects = PageObjects(api, handle)
+    texts = TextObjects(objects, [])
+    segments = _Segments(api)
     text_kind, path_kind, image_kind = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE
-    for k in range(api.count(handle)):
-        obj = api.get(handle, k)
-        kind = api.kind(obj)
+    for k, (obj, kind) in enumerate(zip(objects.handles, objects.kinds)):
         if kind == text_kind:
             texts.append(obj)
             continue
         if kind == image_kind:
-            if not api.bounds(obj, *box_refs):
+            box = objects.bounds(k)
+            if box is None:
                 return None
-            left, bottom, right, top = (v.value for v in box)
+            left, bottom, right, top = box
             images.append((left, height - top, right, height - bottom))
             continue
         if kind == pdfium_c.FPDF_PAGEOBJ_SHADING:
             continue  # pdfminer draws no shading
         if kind != path_kind:
             return None  # a form XObject (or an object type pdfium adds later)
-        if not api.draw_mode(obj, fill_ref, stroke_ref):
+        mode = objects.draw_mode(k)
+        if mode is None:
             return None
-        if not fill.value and not stroke.value:
+        if not mode[0] and not mode[1]:
             continue  # neither filled nor stroked: pdfminer makes nothing of it
-        ops = _operations(segments, obj, matrix)
+        matrix = objects.matrix(k)
+        ops = _operations(segments, obj, matrix) if matrix is not None else None
         if ops is None:
             return None
         for shape, pts in _objects(ops):

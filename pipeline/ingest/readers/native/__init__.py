@@ -93,4 +93,6 @@ def pdfium_loops() -> ctypes.CDLL | None:
     lib.vn_char_objects.argtypes = (void, num) + (void,) * 11
     lib.vn_path_segments.restype = num
     lib.vn_path_segments.argtypes = (void, void, void, void, void, void, num, void, void, void)
+    lib.vn_page_objects.restype = num
+    lib.vn_page_objects.argtypes = (void,) * 9 + (num,) + (void,) * 9
     return lib

@@ -69,3 +69,55 @@ int vn_path_segments(void *path, count_segments_fn count, get_segment_fn get, se
     }
     return n;
 }
+
+typedef int (*count_objects_fn)(void *page);
+typedef void *(*get_object_fn)(void *page, int index);
+typedef int (*object_type_fn)(void *object);
+typedef int (*object_bounds_fn)(void *object, float *left, float *bottom, float *right, float *top);
+typedef int (*object_matrix_fn)(void *object, matrix_t *matrix);
+typedef int (*draw_mode_fn)(void *path, int *fill, int *stroke);
+typedef int (*text_size_fn)(void *text, float *size);
+
+#define VN_TEXT 1
+#define VN_PATH 2
+
+/* The page's objects: handle, type, bounds (`ok` bit 1), matrix (bit 2), and of a path its fill
+ * and stroke modes (bit 4), of a text object its font size (bit 4) and font. Returns the number
+ * of objects, or -2 when there are more than `capacity`. */
+int vn_page_objects(void *page, count_objects_fn count, get_object_fn get, object_type_fn type,
+                    object_bounds_fn bounds, object_matrix_fn matrix, draw_mode_fn draw_mode,
+                    text_size_fn text_size, object_font_fn text_font, int capacity,
+                    void **objects, int *kinds, float *boxes, matrix_t *matrices, int *fills,
+                    int *strokes, float *sizes, void **fonts, int *ok) {
+    int n = count(page);
+    if (n > capacity)
+        return -2;
+    for (int k = 0; k < n; k++) {
+        void *object = get(page, k);
+        int flags = 0, kind = object ? type(object) : 0;
+        objects[k] = object;
+        kinds[k] = kind;
+        fills[k] = strokes[k] = 0;
+        sizes[k] = 0.0f;
+        fonts[k] = NULL;
+        if (object == NULL) {
+            ok[k] = 0;
+            continue;
+        }
+        if (bounds(object, &boxes[4 * k], &boxes[4 * k + 1], &boxes[4 * k + 2], &boxes[4 * k + 3]))
+            flags |= 1;
+        if (kind == VN_TEXT || kind == VN_PATH) {
+            if (matrix(object, &matrices[k]))
+                flags |= 2;
+        }
+        if (kind == VN_PATH && draw_mode(object, &fills[k], &strokes[k]))
+            flags |= 4;
+        if (kind == VN_TEXT) {
+            if (text_size(object, &sizes[k]))
+                flags |= 4;
+            fonts[k] = text_font(object);
+        }
+        ok[k] = flags;
+    }
+    return n;
+}
