@@ -13,6 +13,10 @@ table-finding code (:mod:`pipeline.ingest.readers.pdf`) whichever engine read it
   made into edges by pdfplumber's own functions, so the table finder sees the same edges.
 * **image boxes**, for the share of the page a scan covers (the OCR decision).
 
+The per-character, per-object and per-segment calls into pdfium are made by the compiled loops
+of :mod:`.native` when they are there (:class:`_CharTable`, :class:`PageObjects`,
+:class:`_Segments`), else one ctypes call at a time, with the same results.
+
 Anything this cannot say for sure returns None and the page is read by pdfplumber: text that
 is rotated, mirrored or skewed, characters outside the Basic Multilingual Plane, a font without
 a name or metrics, a form XObject (its content is nested in its own coordinates).
