@@ -383,28 +383,37 @@ def _line_words(chars: list[dict[str, Any]]) -> list[list[list[dict[str, Any]]]]
     for c in chars:
         rows.setdefault(by_top[c["top"]], []).append(c)
     words: list[list[dict[str, Any]]] = []
+    word_tops: list[float] = []  # each word's highest top
+    ratio, y_tolerance = X_TOLERANCE_RATIO, DEFAULT_Y_TOLERANCE
     for key in sorted(rows):
         word: list[dict[str, Any]] = []
+        prev_x0 = prev_reach = prev_top = high = 0.0
         for c in sorted(rows[key], key=_X0):
             if c["text"].isspace():  # a blank ends a word
                 if word:
                     words.append(word)
+                    word_tops.append(high)
                 word = []
                 continue
+            x0, top = c["x0"], c["top"]
+            if word and (x0 < prev_x0 or x0 > prev_reach or abs(top - prev_top) > y_tolerance):
+                words.append(word)
+                word_tops.append(high)
+                word = []
             if word:
-                prev = word[-1]
-                if (c["x0"] < prev["x0"] or c["x0"] > prev["x1"] + X_TOLERANCE_RATIO * prev["size"]
-                        or abs(c["top"] - prev["top"]) > DEFAULT_Y_TOLERANCE):
-                    words.append(word)
-                    word = []
+                high = top if top < high else high
+            else:
+                high = top
             word.append(c)
+            prev_x0, prev_reach, prev_top = x0, c["x1"] + ratio * c["size"], top
         if word:
             words.append(word)
-    by_word_top = _chain_index((min(c["top"] for c in w) for w in words), DEFAULT_Y_TOLERANCE)
+            word_tops.append(high)
+    by_word_top = _chain_index(word_tops, DEFAULT_Y_TOLERANCE)
     lines: list[list[list[dict[str, Any]]]] = []
     last = None
-    for w in words:
-        cluster = by_word_top[min(c["top"] for c in w)]
+    for w, high in zip(words, word_tops):
+        cluster = by_word_top[high]
         if cluster != last:
             lines.append([])
             last = cluster
