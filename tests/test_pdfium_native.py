@@ -31,9 +31,7 @@ HAND_WRITTEN = [
 
 def _clear() -> None:
     native.pdfium_loops.cache_clear()
-    pdfium_page._loops.cache_clear()
-    pdfium_page._path_loop.cache_clear()
-    pdfium_page._object_loop.cache_clear()
+    pdfium_page._compiled.cache_clear()
 
 
 @pytest.fixture
@@ -81,7 +79,7 @@ def test_compiled_once_into_the_cache_folder(fresh: Path) -> None:
 
 def test_turned_off_or_without_a_compiler_the_python_loops_run(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VNPLAN_NATIVE", "0")
-    assert native.pdfium_loops() is None and pdfium_page._loops() is None
+    assert native.pdfium_loops() is None and pdfium_page._compiled() is None
     monkeypatch.setenv("VNPLAN_NATIVE", "1")
     monkeypatch.setenv("CC", "no-such-compiler")
     monkeypatch.setattr(native.shutil, "which", lambda name: None)

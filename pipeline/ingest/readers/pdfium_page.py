@@ -191,12 +191,25 @@ def _pointer(function: Any) -> int:
 
 
 @lru_cache(maxsize=1)
-def _loops() -> tuple[Any, tuple[int, ...]] | None:
-    """The compiled loops (:mod:`.native`) with the pdfium functions they call, or None."""
-    lib, api = native.pdfium_loops(), _text_api()
-    if lib is None or api is None:
+def _compiled() -> dict[str, tuple[Any, tuple[int, ...]]] | None:
+    """The compiled loops (:mod:`.native`), each with the pdfium functions it calls (pointers),
+    by loop: ``chars``, ``objects``, ``segments``; None without them."""
+    lib, text, objects = native.pdfium_loops(), _text_api(), _object_api()
+    if lib is None or text is None or objects is None:
         return None
-    return lib, tuple(_pointer(f) for f in (api.text_object, api.origin, api.object_font, api.font_size, api.matrix))
+    calls = {
+        "chars": (text.text_object, text.origin, text.object_font, text.font_size, text.matrix),
+        "objects": (objects.count, objects.get, objects.kind, objects.bounds, objects.matrix, objects.draw_mode,
+                    objects.font_size, text.object_font),
+        "segments": (objects.segments, objects.segment, objects.segment_type, objects.segment_point,
+                     objects.segment_close),
+    }
+    return {name: (lib, tuple(_pointer(f) for f in functions)) for name, functions in calls.items()}
+
+
+def _loop(name: str) -> tuple[Any, tuple[int, ...]] | None:
+    compiled = _compiled()
+    return compiled[name] if compiled is not None else None
 
 
 class _CharTable:
@@ -207,7 +220,7 @@ class _CharTable:
 
     def __init__(self, api: _TextApi, handle: int, n: int) -> None:
         self.api, self.handle, self.placed = api, handle, True
-        loops = _loops()
+        loops = _loop("chars")
         if loops is not None:
             lib, pointers = loops
             objects = (ctypes.c_void_p * n)()
@@ -333,8 +346,13 @@ def _bounds(obj: int, scan: PageObjects | None = None) -> tuple[float, float, fl
     if scan is not None and (k := scan.index.get(obj)) is not None:
         return scan.bounds(k)
     objects = _object_api()
+    return _object_bounds(objects, obj) if objects is not None else None
+
+
+def _object_bounds(api: _ObjectApi, obj: int | None) -> tuple[float, float, float, float] | None:
+    """(left, bottom, right, top) of a page object by one call, or None."""
     box = [ctypes.c_float() for _ in range(4)]
-    if objects is None or not objects.bounds(obj, *(ctypes.byref(v) for v in box)):
+    if not obj or not api.bounds(obj, *(ctypes.byref(v) for v in box)):
         return None
     return box[0].value, box[1].value, box[2].value, box[3].value
 
@@ -466,7 +484,7 @@ class PageObjects:
     def __init__(self, api: _ObjectApi, page: int) -> None:
         self.api, self.page = api, page
         self.compiled = False
-        loop = _object_loop()
+        loop = _loop("objects")
         n = api.count(page)
         if loop is not None and n >= 0:
             lib, pointers = loop
@@ -490,11 +508,7 @@ class PageObjects:
         """(left, bottom, right, top) of object ``k``, or None."""
         if self.compiled:
             return tuple(self.boxes[4 * k:4 * k + 4]) if self.ok[k] & 1 else None  # type: ignore[return-value]
-        box = [ctypes.c_float() for _ in range(4)]
-        obj = self.handles[k]
-        if not obj or not self.api.bounds(obj, *(ctypes.byref(v) for v in box)):
-            return None
-        return box[0].value, box[1].value, box[2].value, box[3].value
+        return _object_bounds(self.api, self.handles[k])
 
     def matrix(self, k: int) -> Any:
         """The matrix of object ``k`` (pdfium's FS_MATRIX), or None."""
@@ -527,15 +541,6 @@ class PageObjects:
         return api.object_font(self.handles[k]) if api is not None else None
 
 
-@lru_cache(maxsize=1)
-def _object_loop() -> tuple[Any, tuple[int, ...]] | None:
-    lib, api, text = native.pdfium_loops(), _object_api(), _text_api()
-    if lib is None or api is None or text is None:
-        return None
-    return lib, tuple(_pointer(f) for f in (api.count, api.get, api.kind, api.bounds, api.matrix, api.draw_mode,
-                                              api.font_size, text.object_font))
-
-
 class TextObjects(list):  # type: ignore[type-arg]
     """The handles of a page's text objects, with the page's :class:`PageObjects` they come from."""
 
@@ -560,7 +565,7 @@ class _Segments:
 
     def __init__(self, api: _ObjectApi) -> None:
         self.api = api
-        self.loop = _path_loop()
+        self.loop = _loop("segments")
         self.x, self.y = ctypes.c_float(), ctypes.c_float()
         self._size(256)
 
@@ -590,15 +595,6 @@ class _Segments:
             xy += (self.x.value, self.y.value)
             closes.append(api.segment_close(segment))
         return types, xy, closes
-
-
-@lru_cache(maxsize=1)
-def _path_loop() -> tuple[Any, tuple[int, ...]] | None:
-    lib, api = native.pdfium_loops(), _object_api()
-    if lib is None or api is None:
-        return None
-    return lib, tuple(_pointer(f) for f in (api.segments, api.segment, api.segment_type, api.segment_point,
-                                              api.segment_close))
 
 
 def _operations(segments: _Segments, obj: int, matrix: Any) -> list[tuple[str, tuple[float, float]]] | None:
