@@ -20,6 +20,8 @@ from pipeline.errors import EncryptedDocument, ReaderError
 from pipeline.ingest.legacy import EncodingReport
 from pipeline.ingest.limits import DEFAULT_LIMITS, PDF_TEXT_PATHS, Limits
 from pipeline.ingest.readers import pdf as reader
+from pipeline.ingest.readers import pdf_chars
+from pipeline.ingest.readers.pdf_chars import Glyphs
 from pipeline.run.process import process_bytes
 
 PLAN_TEXT = ("KẾ HOẠCH\nTổ chức phong trào thi đua “Đổi mới, sáng tạo” giai đoạn 2021 - 2025\n"
@@ -218,7 +220,8 @@ def test_fast_dedupe_matches_the_generic_one() -> None:
                   "size": rng.choice([10.0, 12.0]), "x0": rng.choice([0.0, 0.3, 0.9, 1.5, 2.6, 7.0]),
                   "doctop": rng.choice([0.0, 0.5, 1.0, 1.6, 2.4, 5.0]) + rng.choice([0.0, 0.0, 0.01])}
                  for _ in range(rng.randint(0, 40))]
-        assert reader._unique_char_ids(chars) == reader._unique_char_ids_reference(chars)
+        kept = pdf_chars.unique_mask(Glyphs.from_dicts(chars)).tolist()
+        assert {id(c) for c, keep in zip(chars, kept) if keep} == pdf_chars._unique_char_ids_reference(chars)
 
 
 def test_setting_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -245,10 +248,10 @@ def test_fast_layout_matches_pdfplumbers() -> None:
                           "x1": x0 + rng.choice([0.0, 1.0, 2.0, 4.0]), "top": top, "bottom": top + size, "doctop": top,
                           "size": size, "upright": rng.random() > 0.02})  # now and then rotated text
         expected = chars_to_textmap(chars, layout=False, x_tolerance_ratio=reader.X_TOLERANCE_RATIO).as_string if chars else ""
-        assert reader._layout_text(chars) == expected
+        assert pdf_chars.layout_text(Glyphs.from_dicts(chars)) == expected
 
 
-def _ruled_pages() -> list[tuple[str, reader.PageContent]]:
+def _ruled_pages() -> list[tuple[str, reader.PageContent, reader.PageContent]]:
     """The pages with ruling lines of the corpus PDFs and of the real PDFs present, as pdfplumber reads them."""
     from conftest import SHARED
 
@@ -258,8 +261,11 @@ def _ruled_pages() -> list[tuple[str, reader.PageContent]]:
         with pdfplumber.open(path) as pdf:
             for number, page in enumerate(pdf.pages[:12], 1):
                 if reader._has_grid(page.edges):
-                    pages.append((f"{path.name} p{number}",
-                                  reader.PageContent(reader.unique_chars(page.chars), page.edges, tuple(page.bbox))))
+                    glyphs = Glyphs.from_dicts(page.chars)
+                    kept = pdf_chars.unique_mask(glyphs).tolist()
+                    chars = [c for c, keep in zip(page.chars, kept) if keep]
+                    pages.append((f"{path.name} p{number}", reader.PageContent(pdf_chars.unique_chars(glyphs), page.edges,
+                                  tuple(page.bbox)), reader.PageContent(chars, page.edges, tuple(page.bbox))))  # type: ignore[arg-type]
     return pages
 
 
@@ -270,9 +276,9 @@ def test_table_finder_and_cells_match_pdfplumbers() -> None:
 
     pages = _ruled_pages()
     assert pages
-    for name, content in pages:
+    for name, content, as_dicts in pages:
         ours = reader.pdf_tables.find_tables(content)
-        theirs = TableFinder(content, TableSettings.resolve(None)).tables
+        theirs = TableFinder(as_dicts, TableSettings.resolve(None)).tables
         assert [t.cells for t in ours] == [t.cells for t in theirs], name
         for table in theirs:
             expected = [[" ".join(cell.split()) if cell is not None else None for cell in row]

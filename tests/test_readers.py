@@ -33,6 +33,7 @@ from pipeline.ingest.readers import detect_format, read_bytes
 from pipeline.ingest.readers import docx as docx_reader
 from pipeline.ingest.readers import html as html_reader
 from pipeline.ingest.readers import pdf as pdf_reader
+from pipeline.ingest.readers import pdf_chars
 from pipeline.ingest.readers import text as text_reader
 from pipeline.ingest.readers.text import check_unicode_vietnamese, strip_site_chrome
 
@@ -115,7 +116,8 @@ def test_pdf_dedupe_matches_pdfplumber(tmp_path: Path) -> None:
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
             expected = {id(c) for c in dedupe_chars(page.chars)}
-            assert pdf_reader._unique_char_ids(page.chars) == expected
+            kept = pdf_chars.unique_mask(pdf_chars.Glyphs.from_dicts(page.chars)).tolist()
+            assert {id(c) for c, keep in zip(page.chars, kept) if keep} == expected
             assert len(expected) * 2 == len(page.chars)
 
 

@@ -27,12 +27,9 @@ from __future__ import annotations
 
 import io
 import itertools
-import re
-import statistics
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -42,33 +39,26 @@ from pdfminer.pdfdocument import PDFEncryptionError
 from pdfminer.pdftypes import resolve1
 from pdfminer.psparser import literal_name
 from pdfplumber.page import Page
-from pdfplumber.utils import chars_to_textmap, cluster_objects, extract_text
+from pdfplumber.utils import chars_to_textmap
 from pdfplumber.utils.exceptions import PdfminerException
-from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE, LIGATURES
 
 from ...core.model import CELL_SEPARATOR, Line, PageSize, RawDocument
 from ...errors import EmptyDocument, EncryptedDocument, NeedsOCR, ReaderError, TooLarge
 from .. import ocr
-from ..layout import column_breaks
 from ..legacy import EncodingReport, FontEncoding, convert, font_encoding, repair
 from ..limits import DEFAULT_LIMITS, Limits
 from ..ocr_text import clean_ocr_text
 from . import pdf_tables, pdfium_page
+from .pdf_chars import (DEDUPE_TOLERANCE, X_TOLERANCE_RATIO, Glyphs, coordinate, group_texts, layout_lines, layout_text,
+                        text_of, unique_chars)
 from .text import check_unicode_vietnamese
 
 MAGIC = b"%PDF-"
 HEADER_WINDOW = 1024
-DEDUPE_TOLERANCE = 1.0  # points; pdfplumber's default for dedupe_chars
-# A gap wider than 0.15 x the font size is a space. pdfplumber's fixed 3pt default glues the
-# words of tightly set 12pt text ("GIÁODỤCVÀĐÀOTẠO").
-X_TOLERANCE_RATIO = 0.15
 
 MIN_IMAGE_RATIO = 0.05  # a page with less of its area in images holds no scanned text
 MIN_GARBAGE_CHARS = 200  # a text layer this long that reads as junk is worth OCR even without images
 
-_CHAR_KEY = itemgetter("upright", "text", "fontname", "size")
-_POSITION = itemgetter("doctop", "x0")
-_X0 = itemgetter("x0")
 
 
 def _header_offset(data: bytes) -> int:
@@ -79,90 +69,6 @@ def _header_offset(data: bytes) -> int:
 def sniff(data: bytes) -> bool:
     """True when ``%PDF-`` appears within the first KiB."""
     return _header_offset(data) >= 0
-
-
-def _unique_char_ids_reference(chars: list[dict[str, Any]]) -> set[int]:
-    """:func:`_unique_char_ids` written with pdfplumber's generic clustering (kept for tests)."""
-    keep: set[int] = set()
-    for _, same in itertools.groupby(sorted(chars, key=_CHAR_KEY), key=_CHAR_KEY):
-        for row in cluster_objects(list(same), itemgetter("doctop"), DEDUPE_TOLERANCE):
-            for spot in cluster_objects(row, itemgetter("x0"), DEDUPE_TOLERANCE):
-                keep.add(id(min(spot, key=_POSITION)))
-    return keep
-
-
-def _chain_index(values: Iterable[float], tolerance: float) -> dict[float, int]:
-    """pdfplumber's ``make_cluster_dict``: distinct values sorted, a new cluster wherever one is
-    more than ``tolerance`` above the previous one."""
-    index: dict[float, int] = {}
-    last = None
-    n = -1
-    for value in sorted(set(values)):
-        if last is None or not value <= last + tolerance:
-            n += 1
-        index[value] = n
-        last = value
-    return index
-
-
-def _chains(objs: list[dict[str, Any]], key: str) -> list[list[dict[str, Any]]]:
-    """``cluster_objects(objs, itemgetter(key), DEDUPE_TOLERANCE)`` up to the order of the clusters
-    (each cluster keeps the objects' order): values sorted, a new cluster wherever one is more
-    than the tolerance above the previous one."""
-    index = _chain_index((o[key] for o in objs), DEDUPE_TOLERANCE)
-    if max(index.values()) == 0:  # one cluster: the usual case
-        return [objs]
-    clusters: dict[int, list[dict[str, Any]]] = {}
-    for o in objs:
-        clusters.setdefault(index[o[key]], []).append(o)
-    return list(clusters.values())
-
-
-def _unique_char_ids(chars: list[dict[str, Any]]) -> set[int]:
-    """Ids of the characters :func:`unique_chars` keeps."""
-    return {id(c) for c in unique_chars(chars)}
-
-
-def unique_chars(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The characters left, in page order, after dropping same-glyph duplicates at (nearly) the same spot.
-
-    The same rule as pdfplumber's ``Page.dedupe_chars()``, without its quadratic re-sort: the
-    characters of one glyph (same text, font and size) are clustered by ``doctop`` into rows and
-    each row by ``x0`` into spots (within :data:`DEDUPE_TOLERANCE`), and each spot keeps its
-    top-left character (the first one on a tie). Same result as
-    :func:`_unique_char_ids_reference`.
-
-    One sort (numpy) by glyph, ``doctop``, ``x0`` and page order lays every row out in a run; a row
-    whose characters share one ``doctop`` (a printed line: the usual case) is cut into spots where
-    ``x0`` jumps by more than the tolerance, any other row goes through the general clustering.
-    """
-    if not chars:
-        return []
-    doctop = np.fromiter((c["doctop"] for c in chars), dtype=np.float64, count=len(chars))
-    x0 = np.fromiter((c["x0"] for c in chars), dtype=np.float64, count=len(chars))
-    if np.isnan(doctop).any() or np.isnan(x0).any():  # NaN: the generic code decides
-        keep = _unique_char_ids_reference(chars)
-        return [c for c in chars if id(c) in keep]
-    glyphs: dict[tuple[Any, ...], int] = {}
-    glyph = np.fromiter((glyphs.setdefault(_CHAR_KEY(c), len(glyphs)) for c in chars), dtype=np.int64, count=len(chars))
-    order = np.lexsort((np.arange(len(chars)), x0, doctop, glyph))  # by glyph, doctop, x0, page order
-    g, d, x = glyph[order], doctop[order], x0[order]
-    new_row = np.ones(len(chars), dtype=bool)
-    new_row[1:] = (g[1:] != g[:-1]) | (d[1:] > d[:-1] + DEDUPE_TOLERANCE)
-    starts = np.flatnonzero(new_row)
-    ends = np.append(starts[1:], len(chars)) - 1
-    row = np.cumsum(new_row) - 1
-    uniform = (d[ends] == d[starts])[row]  # the row's characters share one doctop
-    new_spot = new_row.copy()
-    new_spot[1:] |= x[1:] > x[:-1] + DEDUPE_TOLERANCE
-    mask = np.zeros(len(chars), dtype=bool)
-    mask[order[new_spot & uniform]] = True
-    for r in np.flatnonzero(d[ends] != d[starts]).tolist():  # rows over several doctops: the general rule
-        members = sorted(order[starts[r]:ends[r] + 1].tolist())
-        spots = _chains([chars[k] for k in members], "x0")
-        chosen = {id(spot[0] if len(spot) == 1 else min(spot, key=_POSITION)) for spot in spots}
-        mask[[k for k in members if id(chars[k]) in chosen]] = True
-    return [c for c, kept in zip(chars, mask.tolist()) if kept]
 
 
 def _has_grid(edges: list[dict[str, Any]]) -> bool:
@@ -179,16 +85,6 @@ def _has_grid(edges: list[dict[str, Any]]) -> bool:
         if across >= 2 and down >= 2:
             return True
     return False
-
-
-def _middles(chars: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-    """The characters' vertical and horizontal middles, as pdfplumber computes them."""
-    n = len(chars)
-    top = np.fromiter((c["top"] for c in chars), dtype=np.float64, count=n)
-    bottom = np.fromiter((c["bottom"] for c in chars), dtype=np.float64, count=n)
-    x0 = np.fromiter((c["x0"] for c in chars), dtype=np.float64, count=n)
-    x1 = np.fromiter((c["x1"] for c in chars), dtype=np.float64, count=n)
-    return (top + bottom) / 2, (x0 + x1) / 2
 
 
 def _inside(middles: tuple[np.ndarray, np.ndarray], boxes: list[tuple[float, float, float, float]]) -> np.ndarray:
@@ -220,7 +116,7 @@ class PageContent:
     ``bbox``), so tables are found by pdfplumber's code whichever engine read the page.
     """
 
-    chars: list[dict[str, Any]]
+    chars: Glyphs
     edges: list[dict[str, Any]]
     bbox: tuple[float, float, float, float]
     image_ratio: float = 0.0
@@ -232,7 +128,7 @@ class PageContent:
 
 def _plumber_content(page: Page) -> PageContent:
     """A page as pdfplumber (pdfminer) reads it."""
-    return PageContent(page.chars, page.edges, tuple(page.bbox), _image_ratio(page.images, page.width, page.height))
+    return PageContent(Glyphs.from_dicts(page.chars), page.edges, tuple(page.bbox), _image_ratio(page.images, page.width, page.height))
 
 
 def _page_lines(content: PageContent, report: EncodingReport) -> tuple[str, int, list[Line] | None]:
@@ -249,14 +145,14 @@ def _page_lines(content: PageContent, report: EncodingReport) -> tuple[str, int,
     tables = [(t, rows) for t in found for rows in [t.rows] if len(rows) >= 2 and max(len(row.cells) for row in rows) >= 2]
     if not tables:
         lines = layout_lines(chars)
-        return _text_of(lines) if lines is not None else _layout_text(chars), 0, lines
+        return text_of(lines) if lines is not None else layout_text(chars), 0, lines
     boxes = [t.bbox for t, _ in tables]
-    middles = _middles(chars)
-    outside = [c for c, inside in zip(chars, _inside(middles, boxes).tolist()) if not inside]
+    middles = chars.middles()
+    outside = chars.take(np.flatnonzero(~_inside(middles, boxes)))
     lines = layout_lines(outside)
     if lines is None:  # rotated text: pdfplumber's lines, no geometry
         x0, top, x1, bottom = content.bbox
-        textmap = chars_to_textmap(outside, layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO, layout_bbox=content.bbox,
+        textmap = chars_to_textmap(outside.dicts(), layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO, layout_bbox=content.bbox,
                                    layout_width=x1 - x0, layout_height=bottom - top)
         lines = [Line(line["text"]) for line in textmap.extract_text_lines(strip=True, return_chars=False)]
         geometry = False
@@ -268,7 +164,7 @@ def _page_lines(content: PageContent, report: EncodingReport) -> tuple[str, int,
         for k, (row, cells) in enumerate(zip(grid, rows)):
             text = table_rows([cells])
             if text:
-                box = tuple(_coordinate(v) for v in row.bbox) if geometry else None
+                box = tuple(coordinate(v) for v in row.bbox) if geometry else None
                 placed.append((table.bbox[1] if not geometry else row.bbox[1], len(lines) + n * 10000 + k,
                                Line(text[0], box, None, None, "table_row")))
     if geometry:
@@ -276,43 +172,35 @@ def _page_lines(content: PageContent, report: EncodingReport) -> tuple[str, int,
     else:
         placed.sort(key=lambda item: item[1])
     ordered = [ln for _, _, ln in placed]
-    return _text_of(ordered), len(tables), ordered if geometry else None
+    return text_of(ordered), len(tables), ordered if geometry else None
 
 
-def _extract_table(rows: list[Any], chars: list[dict[str, Any]],
+def _extract_table(rows: list[Any], chars: Glyphs,
                    middles: tuple[np.ndarray, np.ndarray] | None = None) -> list[list[str | None]]:
     """pdfplumber's ``Table.extract(x_tolerance_ratio=X_TOLERANCE_RATIO)`` for a table's ``rows``:
     the same cells and words, each row's and cell's characters (in page order) picked by their
-    middles (``middles``: :func:`_middles` of ``chars``) at once instead of one by one, and each
-    cell's words laid out by :func:`_cell_text`."""
-    v, h = middles if middles is not None else _middles(chars)
-    out: list[list[str | None]] = []
-    for row in rows:
+    middles (``middles``: :meth:`Glyphs.middles` of ``chars``) at once instead of one by one, and
+    the words of every cell laid out together (:func:`.pdf_chars.group_texts`)."""
+    v, h = middles if middles is not None else chars.middles()
+    picks: list[np.ndarray] = []
+    cells: list[tuple[int, int]] = []  # (row, cell) of each group
+    for r, row in enumerate(rows):
         x0, top, x1, bottom = row.bbox
         in_row = np.flatnonzero((v >= top) & (v < bottom) & (h >= x0) & (h < x1))
         row_v, row_h = v[in_row], h[in_row]
-        texts: list[str | None] = []
-        for cell in row.cells:
-            if cell is None:
-                texts.append(None)
-                continue
-            c_x0, c_top, c_x1, c_bottom = cell
-            picked = in_row[(row_h >= c_x0) & (row_h < c_x1) & (row_v >= c_top) & (row_v < c_bottom)].tolist()
-            texts.append(_cell_text([chars[k] for k in picked]) if picked else "")
-        out.append(texts)
+        for c, cell in enumerate(row.cells):
+            if cell is not None:
+                c_x0, c_top, c_x1, c_bottom = cell
+                picks.append(in_row[(row_h >= c_x0) & (row_h < c_x1) & (row_v >= c_top) & (row_v < c_bottom)])
+                cells.append((r, c))
+    out: list[list[str | None]] = [[None] * len(row.cells) for row in rows]
+    if not cells:
+        return out
+    groups = np.repeat(np.arange(len(picks)), [len(p) for p in picks])
+    texts = group_texts(chars.take(np.concatenate(picks)), groups, len(picks))
+    for (r, c), text in zip(cells, texts):
+        out[r][c] = text
     return out
-
-
-def _cell_text(chars: list[dict[str, Any]]) -> str:
-    """A table cell's text: the words pdfplumber's ``extract_text`` finds, in its order (the fast
-    layout of :func:`_layout_text` for upright text; a cell's line breaks become spaces later)."""
-    if not _plain(chars):
-        return extract_text(chars, x_tolerance_ratio=X_TOLERANCE_RATIO)
-    return _layout_text(chars)
-
-
-def _text_of(lines: list[Line]) -> str:
-    return "\n".join(line.text for line in lines)
 
 
 def _compact(numbers: list[int]) -> str:
@@ -352,142 +240,23 @@ def _font_encoding(fontname: str) -> FontEncoding | None:
     return font_encoding(fontname)
 
 
-def _decode_legacy_fonts(chars: list[dict[str, Any]], report: EncodingReport) -> None:
+def _decode_legacy_fonts(chars: Glyphs, report: EncodingReport) -> None:
     """Turn the characters of TCVN3/VNI fonts (named in the PDF) into Unicode, in place."""
-    if not any(_font_encoding(name) for name in {char.get("fontname") or "" for char in chars}):
+    encodings = [_font_encoding(name or "") for name in chars.fontnames]
+    legacy = [k for k, enc in enumerate(encodings) if enc is not None]
+    if not legacy:
         return  # no TCVN3/VNI font on the page (the usual case): spare the per-character loop
     converted: dict[str, int] = {}
-    for char in chars:
-        enc = _font_encoding(char.get("fontname") or "")
-        if enc is not None:
-            text = convert(char["text"], enc.encoding, upper=enc.upper)
-            if text != char["text"]:
-                char["text"] = text
-                converted[enc.encoding] = converted.get(enc.encoding, 0) + 1
+    texts = chars.text
+    for i, font in zip(np.flatnonzero(np.isin(chars.font, legacy)).tolist(), chars.font[np.isin(chars.font, legacy)].tolist()):
+        enc = encodings[font]
+        assert enc is not None
+        text = convert(texts[i], enc.encoding, upper=enc.upper)
+        if text != texts[i]:
+            texts[i] = text
+            converted[enc.encoding] = converted.get(enc.encoding, 0) + 1
     for encoding, count in converted.items():
         report.add(encoding, count, "font")
-
-
-def _line_words(chars: list[dict[str, Any]]) -> list[list[list[dict[str, Any]]]]:
-    """The characters of upright text as printed lines of words (each word its characters), by
-    pdfplumber's rules for ``extract_text(layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO)``
-    (``chars_to_textmap(...).as_string``), without its general machinery (about four times faster).
-
-    Characters are clustered into rows by ``top`` (3 points), each row sorted by ``x0`` and cut
-    into words at blanks and at gaps wider than the ratio times the previous character's size
-    (or a step back, or a jump of more than 3 points in ``top``); then words are clustered by
-    their ``top`` again, consecutive words of one cluster making a line.
-    """
-    by_top = _chain_index((c["top"] for c in chars), DEFAULT_Y_TOLERANCE)
-    rows: dict[int, list[dict[str, Any]]] = {}
-    for c in chars:
-        rows.setdefault(by_top[c["top"]], []).append(c)
-    words: list[list[dict[str, Any]]] = []
-    word_tops: list[float] = []  # each word's highest top
-    ratio, y_tolerance = X_TOLERANCE_RATIO, DEFAULT_Y_TOLERANCE
-    for key in sorted(rows):
-        word: list[dict[str, Any]] = []
-        prev_x0 = prev_reach = prev_top = high = 0.0
-        for c in sorted(rows[key], key=_X0):
-            if c["text"].isspace():  # a blank ends a word
-                if word:
-                    words.append(word)
-                    word_tops.append(high)
-                word = []
-                continue
-            x0, top = c["x0"], c["top"]
-            if word and (x0 < prev_x0 or x0 > prev_reach or abs(top - prev_top) > y_tolerance):
-                words.append(word)
-                word_tops.append(high)
-                word = []
-            if word:
-                high = top if top < high else high
-            else:
-                high = top
-            word.append(c)
-            prev_x0, prev_reach, prev_top = x0, c["x1"] + ratio * c["size"], top
-        if word:
-            words.append(word)
-            word_tops.append(high)
-    by_word_top = _chain_index(word_tops, DEFAULT_Y_TOLERANCE)
-    lines: list[list[list[dict[str, Any]]]] = []
-    last = None
-    for w, high in zip(words, word_tops):
-        cluster = by_word_top[high]
-        if cluster != last:
-            lines.append([])
-            last = cluster
-        lines[-1].append(w)
-    return lines
-
-
-def _word_text(chars: list[dict[str, Any]]) -> str:
-    text = "".join([c["text"] for c in chars])
-    return "".join(LIGATURES.get(t, t) for t in text) if _HAS_LIGATURE.search(text) else text
-
-
-def _plain(chars: list[dict[str, Any]]) -> bool:
-    """Characters the fast layout handles: upright, with a text and a position."""
-    return not any(not c["text"] or c["top"] != c["top"] or c["x0"] != c["x0"] or not c["upright"] for c in chars)
-
-
-def _layout_text(chars: list[dict[str, Any]]) -> str:
-    """``Page.extract_text(layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO)`` of these characters
-    (see :func:`_line_words`); rotated text goes to pdfplumber's own code. Words are joined by a
-    space, lines by a newline, ligatures expanded."""
-    if not chars:
-        return ""
-    if not _plain(chars):  # an empty text, a NaN or rotated text: the general code decides
-        return chars_to_textmap(chars, layout=False, x_tolerance_ratio=X_TOLERANCE_RATIO).as_string
-    return "\n".join(" ".join(_word_text(w) for w in line) for line in _line_words(chars))
-
-
-_HAS_LIGATURE = re.compile("[" + "".join(LIGATURES) + "]")
-_BOLD_FONT = re.compile(r"bold|black|heavy|demi|semibold|,b$|-b$|\bbd\b", re.IGNORECASE)
-
-
-@lru_cache(maxsize=1024)
-def _is_bold(fontname: str) -> bool:
-    return bool(_BOLD_FONT.search(fontname.split("+")[-1]))
-
-
-def _segment(words: list[list[dict[str, Any]]]) -> Line:
-    chars = [c for w in words for c in w]
-    sizes = sorted([c["size"] for c in chars])
-    bold = sum(1 for c in chars if _is_bold(c.get("fontname") or "")) > len(chars) / 2
-    box = (_coordinate(min([c["x0"] for c in chars])), _coordinate(min([c["top"] for c in chars])),
-           _coordinate(max([c["x1"] for c in chars])), _coordinate(max([c["bottom"] for c in chars])))
-    first = words[0]
-    lead = _coordinate(max([c["x1"] for c in first]) - min([c["x0"] for c in first]))
-    return Line(" ".join(_word_text(w) for w in words), box, _coordinate(sizes[len(sizes) // 2]), bold, lead=lead)
-
-
-def _coordinate(value: float) -> float:
-    """A coordinate to a tenth of a point, the same from pdfium (single precision: 87.44999694...)
-    and pdfminer (87.45): six significant digits first, then the tenth."""
-    return round(float(f"{value:.6g}"), 1)
-
-
-def layout_lines(chars: list[dict[str, Any]]) -> list[Line] | None:
-    """The characters as :class:`~pipeline.core.model.Line` s with boxes, type size and weight,
-    in :func:`_layout_text`'s order; a printed line is cut into segments where two words are
-    far apart (:func:`pipeline.ingest.layout.column_breaks`: the two columns of an official header). None when the page holds rotated text (no reliable geometry)."""
-    if not chars:
-        return []
-    if not _plain(chars):
-        return None
-    out: list[Line] = []
-    for line in _line_words(chars):
-        size = statistics.median(c["size"] for w in line for c in w)
-        breaks = set(column_breaks([b[0]["x0"] - a[-1]["x1"] for a, b in zip(line, line[1:])], size))
-        segment = [line[0]]
-        for i, word in enumerate(line[1:]):
-            if i in breaks:
-                out.append(_segment(segment))
-                segment = []
-            segment.append(word)
-        out.append(_segment(segment))
-    return out
 
 
 def _font_descents(page: Page) -> dict[str, float]:
@@ -626,7 +395,7 @@ def _ocr_into(pdf_bytes: bytes, pages: list[str], lines: list[list[Line] | None]
     for result in results:
         cleaned = [clean_ocr_text(line.text) for line in result.lines]
         lines[result.page - 1] = [replace(line, text=text) for line, (text, _) in zip(result.lines, cleaned) if text.strip()]
-        pages[result.page - 1] = _text_of(lines[result.page - 1])
+        pages[result.page - 1] = text_of(lines[result.page - 1])
         fixed = sum(n for _, n in cleaned)
         corrections += fixed
         warnings.extend(result.warnings)

@@ -31,13 +31,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pypdfium2.raw as pdfium_c
 from pdfplumber.utils import curve_to_edges, line_to_edge, rect_to_edges
 
 from . import native
+from .pdf_chars import Glyphs
 
 SPACE = 32
-_BLANKS = frozenset({SPACE, 10, 13})  # a space, a line break
 #: What pdfium's text page gives for a hyphen or a soft hyphen it takes for a line-end hyphen;
 #: which of the two the file holds is told by the glyph's advance width (:func:`_hyphen`).
 PDFIUM_HYPHEN = 0xFFFE
@@ -198,7 +199,7 @@ def _compiled() -> dict[str, tuple[Any, tuple[int, ...]]] | None:
     if lib is None or text is None or objects is None:
         return None
     calls = {
-        "chars": (text.text_object, text.origin, text.object_font, text.font_size, text.matrix),
+        "chars": (text.text_object, text.origin, text.object_font, text.font_size, text.matrix, text.glyph_width),
         "objects": (objects.count, objects.get, objects.kind, objects.bounds, objects.matrix, objects.draw_mode,
                     objects.font_size, text.object_font),
         "segments": (objects.segments, objects.segment, objects.segment_type, objects.segment_point,
@@ -213,59 +214,70 @@ def _loop(name: str) -> tuple[Any, tuple[int, ...]] | None:
 
 
 class _CharTable:
-    """What pdfium says of each character of a text page: its text object (None: none) and origin
-    (``objects``, ``xs``, ``ys``), and on demand the object's font, the character's font size
-    and matrix (:meth:`object_data`). Read by the compiled loop in one call when there is one,
-    else by calls a character."""
+    """What pdfium says of each character of a text page, as numpy columns: its text object (0:
+    none), origin, the object's font, the character's font size and matrix (``matrix_ok``), and
+    the advance width of its code at that size (``width_ok``). Read by the compiled loop in one
+    call when there is one, else by calls a character; ``placed`` is False when pdfium cannot
+    place a character."""
 
-    def __init__(self, api: _TextApi, handle: int, n: int) -> None:
-        self.api, self.handle, self.placed = api, handle, True
+    def __init__(self, api: _TextApi, handle: int, codes: np.ndarray) -> None:
+        n = len(codes)
+        self.objects = np.zeros(n, dtype=np.uintp)
+        self.xy = np.zeros(2 * n, dtype=np.float64)
+        self.fonts = np.zeros(n, dtype=np.uintp)
+        self.sizes = np.zeros(n, dtype=np.float64)
+        self.matrices = np.zeros((n, 6), dtype=np.float32)
+        self.matrix_ok = np.zeros(n, dtype=np.int32)
+        self.widths = np.zeros(n, dtype=np.float32)
+        self.width_ok = np.zeros(n, dtype=np.int32)
         loops = _loop("chars")
         if loops is not None:
             lib, pointers = loops
-            objects = (ctypes.c_void_p * n)()
-            xy = (ctypes.c_double * (2 * n))()
-            self.fonts = (ctypes.c_void_p * n)()
-            self.sizes = (ctypes.c_double * n)()
-            self.matrices = (pdfium_c.FS_MATRIX * n)()
-            self.matrix_ok = (ctypes.c_int * n)()
-            failed = lib.vn_char_objects(handle, n, *pointers, objects, xy, self.fonts, self.sizes, self.matrices,
-                                         self.matrix_ok)
-            self.placed = not failed
-            self.objects, self.xs, self.ys = objects[:], xy[0::2], xy[1::2]
-            self.compiled = True
-            return
-        self.compiled = False
+            codes16 = np.ascontiguousarray(codes, dtype=np.uint16)
+            arrays = (codes16, self.objects, self.xy, self.fonts, self.sizes, self.matrices, self.matrix_ok,
+                      self.widths, self.width_ok)
+            self.placed = not lib.vn_char_objects(handle, n, *pointers, *(a.ctypes.data for a in arrays))
+        else:
+            self.placed = self._read(api, handle, codes)
+        self.xs, self.ys = self.xy[0::2], self.xy[1::2]
+
+    def _read(self, api: _TextApi, handle: int, codes: np.ndarray) -> bool:
+        """The columns by one ctypes call at a time (no compiled loop)."""
         x, y = ctypes.c_double(), ctypes.c_double()
         x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
-        self.objects, self.xs, self.ys = [], [], []
-        for i in range(n):
-            self.objects.append(api.text_object(handle, i))
+        matrix, width = pdfium_c.FS_MATRIX(), ctypes.c_float()
+        for i, code in enumerate(codes.tolist()):
+            obj = api.text_object(handle, i) or 0
+            self.objects[i] = obj
             if not api.origin(handle, i, x_ref, y_ref):
-                self.placed = False
-                return
-            self.xs.append(x.value)
-            self.ys.append(y.value)
-        self.matrix = pdfium_c.FS_MATRIX()
+                return False
+            self.xy[2 * i], self.xy[2 * i + 1] = x.value, y.value
+            if not obj:
+                continue
+            font = api.object_font(obj) or 0
+            self.fonts[i], self.sizes[i] = font, api.font_size(handle, i)
+            if api.matrix(handle, i, matrix):
+                self.matrix_ok[i] = 1
+                self.matrices[i] = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+                if font and api.glyph_width(font, code, float(self.sizes[i]) * matrix.a, width):
+                    self.widths[i], self.width_ok[i] = width.value, 1
+        return True
 
-    def object_data(self, index: int) -> tuple[int | None, float, Any]:
-        """(the object's font, the font size, the matrix or None) of character ``index``."""
-        if self.compiled:
-            return self.fonts[index], self.sizes[index], self.matrices[index] if self.matrix_ok[index] else None
-        api, obj = self.api, self.objects[index]
-        font = api.object_font(obj)
-        ok = api.matrix(self.handle, index, self.matrix)
-        return font, api.font_size(self.handle, index), self.matrix if ok else None
+
+def _unicode(codes: np.ndarray) -> list[str]:
+    """UTF-16 code units of the Basic Multilingual Plane (no surrogates) as one string each."""
+    return list(codes.astype("<u2").tobytes().decode("utf-16-le"))
 
 
 def page_chars(textpage: Any, height: float, doctop: float, texts: Sequence[int] = (),
-               descents: dict[str, float] | None = None) -> list[dict[str, Any]] | None:
-    """The page's characters as pdfplumber would give them (the keys its text layout, its table
+               descents: dict[str, float] | None = None) -> Glyphs | None:
+    """The page's characters as pdfplumber would give them (the facts its text layout, its table
     finder and the de-duplication use), or None when the page must be read by pdfplumber.
 
-    Each text object (one font, one size, one matrix) is looked at once: its font, its matrix
-    (upright text only, scaled alike or not in each direction: horizontal scaling) and its size
-    (the Tf size times the vertical scale); each font once: its name and descent.
+    Each text object (one font, one size, one matrix) is looked at once, at its first character:
+    its font, its matrix (upright text only, scaled alike or not in each direction: horizontal
+    scaling) and its size (the Tf size times the vertical scale); each font once: its name and
+    descent.
 
     pdfium's text page leaves out text objects that draw nothing (a word space set as a text
     object of its own has an empty box): of the page's text objects (``texts``, see
@@ -278,62 +290,94 @@ def page_chars(textpage: Any, height: float, doctop: float, texts: Sequence[int]
     handle = ctypes.cast(textpage.raw, ctypes.c_void_p).value if api is not None else None
     n = api.count(handle) if api is not None else -1
     if n <= 0:
-        return [] if n == 0 else None
+        return Glyphs.empty() if n == 0 else None
     buffer = (ctypes.c_ushort * (n + 1))()
     if api.text(handle, 0, n, buffer) != n + 1:
         return None  # not one UTF-16 unit per character
-    codes = buffer[:n]
-    table = _CharTable(api, handle, n)
+    codes = np.frombuffer(buffer, dtype=np.uint16, count=n).astype(np.int64)
+    table = _CharTable(api, handle, codes)
     if not table.placed:
         return None  # pdfium cannot place a character
-    char_objects, xs, ys = table.objects, table.xs, table.ys
-    value = ctypes.c_float()
-    matrix = pdfium_c.FS_MATRIX()
+    obj = table.objects
+    blank = (codes == SPACE) | (codes == 10) | (codes == 13)
+    skip = blank & (obj == 0)
+    for i in np.flatnonzero(blank & (obj != 0) & (codes != SPACE)).tolist():
+        skip[i] = bool(api.generated(handle, i))  # a line break pdfium made up
+    keep = np.flatnonzero(~skip)  # and a space glyph it re-spaced keeps its object
+    wrong = (obj[keep] == 0) | (codes[keep] == 0) | ((codes[keep] >= 0xD800) & (codes[keep] < 0xE000))
+    if (wrong & ~blank[keep]).any():
+        return None  # a character without an object, or outside the Basic Multilingual Plane
     fonts = _Fonts(api, descents or {})
-    objects: dict[int, tuple[int, str, float, float, float]] = {}
-    widths: dict[tuple[int, float], dict[int, float]] = {}  # (font, size) -> code -> advance width
-    chars: list[dict[str, Any]] = []
-    append = chars.append
-    generated, glyph_width = api.generated, api.glyph_width
-    last_obj = None
-    font, fontname, size, descent, wide, advance = 0, "", 0.0, 0.0, 0.0, {}
-    for i, code in enumerate(codes):
-        obj = char_objects[i]
-        if code in _BLANKS:
-            if not obj or code != SPACE and generated(handle, i):
-                continue  # a space or line break pdfium made up (a space glyph it re-spaced keeps its object)
-        elif not obj or not (0 < code < 0xD800 or code >= 0xE000):
-            return None
-        if obj != last_obj:
-            known = objects.get(obj)
-            if known is None:
-                known = objects[obj] = _object_info(table, i, fonts)  # type: ignore[assignment]
-                if known is None:
-                    return None
-            font, fontname, size, descent, wide = known
-            advance = widths.setdefault((font, wide), {})
-            last_obj = obj
-        if code == PDFIUM_HYPHEN:  # a hyphen or a soft hyphen: told apart by its width
-            code = _hyphen(api, textpage, i, font, wide, value)
-        width = advance.get(code)
-        if width is None:
-            if not glyph_width(font, code, wide, value) or (value.value <= 0 and code != SPACE):
-                return None
-            width = advance[code] = value.value
-        x0 = xs[i]
-        bottom = height - (ys[i] + descent)
-        top = bottom - size
-        append({"object_type": "char", "text": chr(code), "fontname": fontname, "size": size, "upright": True,
-                "x0": x0, "x1": x0 + width, "top": top, "bottom": bottom, "doctop": doctop + top})
-    unseen = [obj for obj in texts if obj not in objects]
+    chars = _kept_chars(api, textpage, table, codes, keep, fonts, height, doctop) if len(keep) else Glyphs.empty()
+    if chars is None:
+        return None
+    seen = set(obj[keep].tolist())
+    unseen = [o for o in texts if o not in seen]
     if unseen:
         def worded() -> set[int]:
-            return {obj for obj, code in zip(char_objects, codes) if code not in _BLANKS}
+            return set(obj[~blank].tolist())
 
         scan = texts.objects if isinstance(texts, TextObjects) else None
-        if not _left_out(unseen, list(objects), worded, scan, height, doctop, fonts, matrix, value, chars):
+        extra: list[dict[str, Any]] = []
+        if not _left_out(unseen, list(seen), worded, scan, height, doctop, fonts, pdfium_c.FS_MATRIX(),
+                         ctypes.c_float(), extra):
             return None
+        chars = Glyphs.concat([chars, Glyphs.from_dicts(extra)])
     return chars
+
+
+def _kept_chars(api: _TextApi, textpage: Any, table: _CharTable, codes: np.ndarray, keep: np.ndarray, fonts: _Fonts,
+                height: float, doctop: float) -> Glyphs | None:
+    """The characters ``keep`` as columns, each with its text object's font, size and descent (taken
+    at the object's first character); None when one of them cannot be placed for sure."""
+    objects, first, of_object = np.unique(table.objects[keep], return_index=True, return_inverse=True)
+    at = keep[first]  # each object's first character
+    matrix = table.matrices[at].astype(np.float64)
+    a, b, c, d = matrix[:, 0], matrix[:, 1], matrix[:, 2], matrix[:, 3]
+    if not (table.matrix_ok[at].all() and (b == 0).all() and (c == 0).all() and (a > 0).all() and (d > 0).all()):
+        return None  # rotated, mirrored or skewed text
+    # the character's matrix holds the text matrix and the CTM: its vertical scale times the Tf
+    # size is the size on the page, its horizontal scale widens the advance, as pdfminer
+    # computes them
+    tf = table.sizes[at]
+    size, wide = tf * d, tf * a
+    if not (size > 0).all():
+        return None
+    font_handles = table.fonts[at]
+    names: dict[str, int] = {}
+    font_index, units = np.zeros(len(objects), dtype=np.int64), np.zeros(len(objects), dtype=np.float64)
+    for handle in np.unique(font_handles).tolist():
+        info = fonts.get(handle) if handle else None
+        if info is None:
+            return None
+        where = font_handles == handle
+        font_index[where] = names.setdefault(info[0], len(names))
+        units[where] = info[1]
+    descent = units * size / 1000
+    codes = codes[keep]
+    widths = table.widths[keep].astype(np.float64)
+    ok = table.width_ok[keep].astype(bool)
+    # a width read at another size than the object's, and a hyphen pdfium re-coded, are read again
+    again = (tf[of_object] * a[of_object] != table.sizes[keep] * table.matrices[keep, 0].astype(np.float64))
+    again |= (table.matrix_ok[keep] == 0) | (table.fonts[keep] != font_handles[of_object])
+    hyphens = codes == PDFIUM_HYPHEN
+    if again.any() or hyphens.any():
+        value = ctypes.c_float()
+        handles = font_handles[of_object]
+        for k in np.flatnonzero(again | hyphens).tolist():
+            font, size_k = int(handles[k]), float(wide[of_object[k]])
+            if hyphens[k]:
+                codes[k] = _hyphen(api, textpage, int(keep[k]), font, size_k, value)
+            ok[k] = bool(api.glyph_width(font, int(codes[k]), size_k, value))
+            widths[k] = value.value
+    if not (ok & ((widths > 0) | (codes == SPACE))).all():
+        return None
+    x0 = table.xs[keep]
+    bottom = height - (table.ys[keep] + descent[of_object])
+    char_size = size[of_object]
+    top = bottom - char_size
+    return Glyphs(_unicode(codes), font_index[of_object], list(names), char_size, x0, x0 + widths, top, bottom,
+                  doctop + top, np.ones(len(keep), dtype=bool))
 
 
 #: How far apart (points) two copies of a text object may lie for pdfplumber's de-duplication
@@ -401,23 +445,6 @@ def _left_out(unseen: list[int], seen: list[int], worded: Callable[[], set[int]]
         if not any(all(abs(u - v) <= COPY_TOLERANCE for u, v in zip(box, other)) for other in seen_boxes):
             return False
     return True
-
-
-def _object_info(table: _CharTable, index: int, fonts: _Fonts) -> tuple[int, str, float, float, float] | None:
-    """(font, font name, size, descent, horizontal size) of the text object of character ``index``."""
-    font, tf, matrix = table.object_data(index)
-    info = fonts.get(font) if font else None
-    if info is None:
-        return None
-    if matrix is None or matrix.b or matrix.c or matrix.a <= 0 or matrix.d <= 0:
-        return None  # rotated, mirrored or skewed text
-    # the character's matrix holds the text matrix and the CTM: its vertical scale times the Tf
-    # size is the size on the page, its horizontal scale widens the advance, as pdfminer
-    # computes them
-    size, wide = tf * matrix.d, tf * matrix.a
-    if not size > 0:
-        return None
-    return font, info[0], size, info[1] * size / 1000, wide  # type: ignore[return-value]
 
 
 def _hyphen(api: _TextApi, textpage: Any, index: int, font: int, size: float, value: Any) -> int:

@@ -90,7 +90,7 @@ def pdfium_loops() -> ctypes.CDLL | None:
         return None
     void, num = ctypes.c_void_p, ctypes.c_int
     lib.vn_char_objects.restype = num
-    lib.vn_char_objects.argtypes = (void, num) + (void,) * 11
+    lib.vn_char_objects.argtypes = (void, num) + (void,) * 15
     lib.vn_path_segments.restype = num
     lib.vn_path_segments.argtypes = (void, void, void, void, void, void, num, void, void, void)
     lib.vn_page_objects.restype = num

@@ -19,15 +19,18 @@ typedef void *(*object_font_fn)(void *text_object);
 typedef double (*font_size_fn)(void *textpage, int index);
 typedef struct { float a, b, c, d, e, f; } matrix_t; /* pdfium's FS_MATRIX */
 typedef int (*char_matrix_fn)(void *textpage, int index, matrix_t *matrix);
+typedef int (*glyph_width_fn)(void *font, unsigned int glyph, float size, float *width);
 
 /* For characters 0..n-1 of a text page: the text object (0 if none), the origin, and of the
  * characters that have an object, the object's font, the character's font size and its matrix
- * (`matrix_ok` 0 where pdfium gives none). Returns the number of characters whose origin pdfium
- * could not give. */
+ * (`matrix_ok` 0 where pdfium gives none), and the advance width of the character's code
+ * (`codes`) at the font size times the matrix's horizontal scale (`width_ok` 0 where pdfium
+ * gives none). Returns the number of characters whose origin pdfium could not give. */
 int vn_char_objects(void *textpage, int n, text_object_fn text_object, char_origin_fn origin,
                     object_font_fn object_font, font_size_fn font_size, char_matrix_fn char_matrix,
+                    glyph_width_fn glyph_width, const unsigned short *codes,
                     void **objects, double *xy, void **fonts, double *sizes, matrix_t *matrices,
-                    int *matrix_ok) {
+                    int *matrix_ok, float *widths, int *width_ok) {
     int failed = 0;
     for (int i = 0; i < n; i++) {
         void *object = text_object(textpage, i);
@@ -40,10 +43,15 @@ int vn_char_objects(void *textpage, int n, text_object_fn text_object, char_orig
             fonts[i] = object_font(object);
             sizes[i] = font_size(textpage, i);
             matrix_ok[i] = char_matrix(textpage, i, &matrices[i]);
+            widths[i] = 0.0f;
+            width_ok[i] = matrix_ok[i] && fonts[i] != NULL &&
+                          glyph_width(fonts[i], codes[i], (float)(sizes[i] * matrices[i].a), &widths[i]);
         } else {
             fonts[i] = NULL;
             sizes[i] = 0.0;
             matrix_ok[i] = 0;
+            widths[i] = 0.0f;
+            width_ok[i] = 0;
         }
     }
     return failed;
