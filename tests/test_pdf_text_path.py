@@ -278,7 +278,11 @@ def test_table_finder_and_cells_match_pdfplumbers() -> None:
     assert pages
     for name, content, as_dicts in pages:
         ours = reader.pdf_tables.find_tables(content)
-        theirs = TableFinder(as_dicts, TableSettings.resolve(None)).tables
+        finder = TableFinder(as_dicts, TableSettings.resolve(None))
+        theirs = finder.tables
+        shape = ("x0", "x1", "top", "bottom", "width", "height", "orientation")
+        assert ([tuple(e[k] for k in shape) for e in reader.pdf_tables.merged_edges(content.edges, finder.settings)]
+                == [tuple(e[k] for k in shape) for e in finder.get_edges()]), name
         assert [t.cells for t in ours] == [t.cells for t in theirs], name
         for table in theirs:
             expected = [[" ".join(cell.split()) if cell is not None else None for cell in row]

@@ -248,11 +248,15 @@ def _decode_legacy_fonts(chars: Glyphs, report: EncodingReport) -> None:
         return  # no TCVN3/VNI font on the page (the usual case): spare the per-character loop
     converted: dict[str, int] = {}
     texts = chars.text
-    for i, font in zip(np.flatnonzero(np.isin(chars.font, legacy)).tolist(), chars.font[np.isin(chars.font, legacy)].tolist()):
-        enc = encodings[font]
+    known: dict[tuple[int, str], str] = {}  # (font, text) -> its Unicode
+    where = np.isin(chars.font, legacy)
+    for i, font in zip(np.flatnonzero(where).tolist(), chars.font[where].tolist()):
+        enc, original = encodings[font], texts[i]
         assert enc is not None
-        text = convert(texts[i], enc.encoding, upper=enc.upper)
-        if text != texts[i]:
+        text = known.get((font, original))
+        if text is None:
+            text = known[(font, original)] = convert(original, enc.encoding, upper=enc.upper)
+        if text != original:
             texts[i] = text
             converted[enc.encoding] = converted.get(enc.encoding, 0) + 1
     for encoding, count in converted.items():

@@ -141,10 +141,14 @@ def _unique_char_ids_reference(chars: list[dict[str, Any]]) -> set[int]:
     return keep
 
 
-def _ids(values: Sequence[Any]) -> np.ndarray:
-    """Each value's index among the distinct values (in order of appearance)."""
-    seen: dict[Any, int] = {}
-    return np.fromiter((seen.setdefault(v, len(seen)) for v in values), dtype=np.int64, count=len(values))
+def _text_ids(texts: list[str]) -> np.ndarray:
+    """A number per text, the same for the same text: the code point of a one-character text (the
+    usual case, read at once), else its index among the distinct texts."""
+    joined = "".join(texts)
+    if len(joined) == len(texts) and all(texts):
+        return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    seen: dict[str, int] = {}
+    return np.fromiter((seen.setdefault(v, len(seen)) for v in texts), dtype=np.int64, count=len(texts))
 
 
 def _spot_keepers(members: np.ndarray, glyphs: Glyphs) -> list[int]:
@@ -172,7 +176,7 @@ def unique_mask(glyphs: Glyphs) -> np.ndarray:
         chars = glyphs.dicts()
         keep = _unique_char_ids_reference(chars)
         return np.fromiter((id(c) in keep for c in chars), dtype=bool, count=n)
-    text = _ids(glyphs.text)
+    text = _text_ids(glyphs.text)
     keys = (glyphs.upright, text, glyphs.font, size)
     order = np.lexsort((np.arange(n), x0, doctop) + tuple(reversed(keys)))  # by glyph, doctop, x0, page order
     d, x = doctop[order], x0[order]

@@ -1,5 +1,9 @@
-"""pdfplumber's table finder (``Page.find_tables()`` with its default settings), with the two
-quadratic steps written out once.
+"""pdfplumber's table finder (``Page.find_tables()`` with its default settings), with its edge
+merging and its two quadratic steps written out once.
+
+pdfplumber snaps and joins the ruling edges by copying an edge's dictionary at each move and
+each extension (:func:`merged_edges` does the same arithmetic on plain numbers, in the same
+order, so every coordinate comes out the same).
 
 pdfplumber re-sorts every horizontal edge for each vertical one when it intersects them, and
 scans every later point for each point when it builds cells from the intersections (building
@@ -17,10 +21,88 @@ from operator import itemgetter
 from typing import Any
 
 from pdfplumber import utils
-from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables
+from pdfplumber.table import Table, TableSettings, cells_to_tables
 
 Point = tuple[float, float]
 Bbox = tuple[float, float, float, float]
+
+
+_Edge = list  # [x0, x1, top, bottom, width, height] of one edge, changed in place
+
+
+def _snapped(edges: list[_Edge], key: int, tolerance: float) -> list[_Edge]:
+    """pdfplumber's ``snap_objects``: edges whose ``key`` coordinate lies within ``tolerance`` of
+    the next (values sorted) moved to their cluster's mean (the edge's length kept), in cluster
+    order, each cluster in the edges' order."""
+    values = sorted({e[key] for e in edges})
+    cluster: dict[float, int] = {}
+    last, n = None, -1
+    for value in values:
+        if last is None or not value <= last + tolerance:
+            n += 1
+        cluster[value] = n
+        last = value
+    groups: dict[int, list[_Edge]] = defaultdict(list)
+    for e in edges:
+        groups[cluster[e[key]]].append(e)
+    other = key + 1  # x1 moves with x0, bottom with top
+    out: list[_Edge] = []
+    for number in sorted(groups):
+        members = groups[number]
+        mean = sum(e[key] for e in members) / len(members)
+        for e in members:
+            shift = mean - e[key]
+            e[key] += shift
+            e[other] += shift
+            out.append(e)
+    return out
+
+
+def _joined(edges: list[_Edge], start: int, tolerance: float) -> list[_Edge]:
+    """pdfplumber's ``join_edge_group`` for edges along one line: sorted by their start (``start``:
+    x0 across, top down), an edge that starts within ``tolerance`` of the end of the last one
+    extends it."""
+    end = start + 1
+    joined: list[_Edge] = []
+    for e in sorted(edges, key=itemgetter(start)):
+        if joined and e[start] <= joined[-1][end] + tolerance:
+            last = joined[-1]
+            if e[end] > last[end]:
+                if start == 0:  # across: x1, and the width from it
+                    joined[-1] = [last[0], e[1], last[2], last[3], e[1] - last[0], last[5]]
+                else:  # down: bottom, and the height by the difference
+                    joined[-1] = [last[0], last[1], last[2], e[3], last[4], last[5] + (e[3] - last[3])]
+        else:
+            joined.append(e)
+    return joined
+
+
+def merged_edges(edges: list[dict[str, Any]], settings: TableSettings) -> list[dict[str, Any]]:
+    """pdfplumber's ``TableFinder.get_edges()`` for the "lines" strategies: the page's edges (at
+    least the prefilter length), snapped (:func:`_snapped`), grouped by their line and joined
+    (:func:`_joined`), then those of at least the minimum length; each as the ``x0``, ``x1``,
+    ``top``, ``bottom``, ``width``, ``height`` and ``orientation`` the finder reads."""
+    shortest = settings.edge_min_length_prefilter
+    down = [[e["x0"], e["x1"], e["top"], e["bottom"], e["width"], e["height"]]
+            for e in edges if e["orientation"] == "v" and e["height"] >= shortest]
+    across = [[e["x0"], e["x1"], e["top"], e["bottom"], e["width"], e["height"]]
+              for e in edges if e["orientation"] == "h" and e["width"] >= shortest]
+    if settings.snap_x_tolerance > 0 or settings.snap_y_tolerance > 0:
+        down = _snapped(down, 0, settings.snap_x_tolerance)
+        across = _snapped(across, 2, settings.snap_y_tolerance)
+    out: list[dict[str, Any]] = []
+    for orientation, group, key, start, tolerance, dim in (  # lines across (by top), then down (by x0)
+            ("h", across, 2, 0, settings.join_x_tolerance, 4), ("v", down, 0, 2, settings.join_y_tolerance, 5)):
+        lines: dict[float, list[_Edge]] = defaultdict(list)
+        for e in group:
+            lines[e[key]].append(e)
+        for position in sorted(lines):
+            for edge in _joined(lines[position], start, tolerance):
+                if edge[dim] >= settings.edge_min_length:
+                    x0, x1, top, bottom, width, height = edge
+                    out.append({"x0": x0, "x1": x1, "top": top, "bottom": bottom, "width": width, "height": height,
+                                "orientation": orientation})
+    return out
 
 
 def edges_to_intersections(edges: list[dict[str, Any]], x_tolerance: float = 1,
@@ -92,8 +174,6 @@ def find_tables(page: Any) -> list[Table]:
     """``page.find_tables()`` with pdfplumber's default settings, for any object with the
     ``chars``, ``edges`` and ``bbox`` pdfplumber's finder reads."""
     settings = TableSettings.resolve(None)
-    finder = TableFinder.__new__(TableFinder)  # its edge step as it is; the rest below
-    finder.page, finder.settings = page, settings
-    edges = finder.get_edges()
+    edges = merged_edges(page.edges, settings)
     intersections = edges_to_intersections(edges, settings.intersection_x_tolerance, settings.intersection_y_tolerance)
     return [Table(page, group) for group in cells_to_tables(intersections_to_cells(intersections))]
