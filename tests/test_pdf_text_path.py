@@ -260,11 +260,12 @@ def _ruled_pages() -> list[tuple[str, reader.PageContent, reader.PageContent]]:
     for path in paths:
         with pdfplumber.open(path) as pdf:
             for number, page in enumerate(pdf.pages[:12], 1):
-                if reader._has_grid(page.edges):
+                edges = reader.pdf_tables.Edges.from_dicts(page.edges)
+                if edges.has_grid():
                     glyphs = Glyphs.from_dicts(page.chars)
                     kept = pdf_chars.unique_mask(glyphs).tolist()
                     chars = [c for c, keep in zip(page.chars, kept) if keep]
-                    pages.append((f"{path.name} p{number}", reader.PageContent(pdf_chars.unique_chars(glyphs), page.edges,
+                    pages.append((f"{path.name} p{number}", reader.PageContent(pdf_chars.unique_chars(glyphs), edges,
                                   tuple(page.bbox)), reader.PageContent(chars, page.edges, tuple(page.bbox))))  # type: ignore[arg-type]
     return pages
 

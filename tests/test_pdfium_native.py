@@ -58,7 +58,7 @@ def _pages(data: bytes) -> list[tuple[object, ...]]:
                 textpage = fast.get_textpage()
                 chars = pdfium_page.page_chars(textpage, float(page.height), float(page.initial_doctop),
                                                graphics.texts, reader._font_descents(page))
-                out.append((chars.dicts() if chars is not None else None, graphics.edges, graphics.images))
+                out.append((chars.dicts() if chars is not None else None, graphics.edges.rows(), graphics.images))
                 textpage.close()
                 fast.close()
     finally:

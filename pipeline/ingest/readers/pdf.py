@@ -71,22 +71,6 @@ def sniff(data: bytes) -> bool:
     return _header_offset(data) >= 0
 
 
-def _has_grid(edges: list[dict[str, Any]]) -> bool:
-    """True when the page has the ruling lines a table needs (two across, two down).
-
-    A cheap test that spares the table finder the many pages that have none.
-    """
-    across = down = 0
-    for edge in edges:
-        if edge["orientation"] == "h":
-            across += 1
-        else:
-            down += 1
-        if across >= 2 and down >= 2:
-            return True
-    return False
-
-
 def _inside(middles: tuple[np.ndarray, np.ndarray], boxes: list[tuple[float, float, float, float]]) -> np.ndarray:
     """Which characters have their middle in one of ``boxes`` (edges included)."""
     v, h = middles
@@ -117,7 +101,7 @@ class PageContent:
     """
 
     chars: Glyphs
-    edges: list[dict[str, Any]]
+    edges: pdf_tables.Edges
     bbox: tuple[float, float, float, float]
     image_ratio: float = 0.0
 
@@ -128,7 +112,8 @@ class PageContent:
 
 def _plumber_content(page: Page) -> PageContent:
     """A page as pdfplumber (pdfminer) reads it."""
-    return PageContent(Glyphs.from_dicts(page.chars), page.edges, tuple(page.bbox), _image_ratio(page.images, page.width, page.height))
+    return PageContent(Glyphs.from_dicts(page.chars), pdf_tables.Edges.from_dicts(page.edges), tuple(page.bbox),
+                       _image_ratio(page.images, page.width, page.height))
 
 
 def _page_lines(content: PageContent, report: EncodingReport) -> tuple[str, int, list[Line] | None]:
@@ -141,7 +126,7 @@ def _page_lines(content: PageContent, report: EncodingReport) -> tuple[str, int,
     chars = unique_chars(content.chars)
     _decode_legacy_fonts(chars, report)
     deduped = replace(content, chars=chars)
-    found = deduped.find_tables() if _has_grid(deduped.edges) else []
+    found = deduped.find_tables() if deduped.edges.has_grid() else []
     tables = [(t, rows) for t in found for rows in [t.rows] if len(rows) >= 2 and max(len(row.cells) for row in rows) >= 2]
     if not tables:
         lines = layout_lines(chars)

@@ -17,14 +17,64 @@ same points in the same order and make the same comparisons, so the tables are t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
+
+import numpy as np
 
 from pdfplumber import utils
 from pdfplumber.table import Table, TableSettings, cells_to_tables
 
 Point = tuple[float, float]
 Bbox = tuple[float, float, float, float]
+
+
+#: Edge orientations as :class:`Edges` holds them (pdfplumber's "h", "v", and None for a
+#: slanted piece of a curve), and the kinds of edge in pdfplumber's order.
+ACROSS, DOWN, SLANTED = 0, 1, -1
+_ORIENTATIONS = {"h": ACROSS, "v": DOWN, None: SLANTED}
+KINDS = ("line", "rect_edge", "curve_edge")
+_COLUMNS = ("x0", "x1", "top", "bottom", "width", "height")
+
+
+@dataclass
+class Edges:
+    """A page's ruling edges (pdfplumber's ``page.edges``) as columns: ``x0``, ``x1``, ``top``,
+    ``bottom``, ``width``, ``height``, ``orientation`` (:data:`ACROSS`, :data:`DOWN`,
+    :data:`SLANTED`) and ``kind`` (an index into :data:`KINDS`), in pdfplumber's order."""
+
+    x0: np.ndarray
+    x1: np.ndarray
+    top: np.ndarray
+    bottom: np.ndarray
+    width: np.ndarray
+    height: np.ndarray
+    orientation: np.ndarray
+    kind: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.x0)
+
+    @classmethod
+    def from_dicts(cls, edges: Sequence[dict[str, Any]]) -> Edges:
+        n = len(edges)
+        floats = {key: np.fromiter((e[key] for e in edges), dtype=np.float64, count=n) for key in _COLUMNS}
+        orientation = np.fromiter((_ORIENTATIONS[e["orientation"]] for e in edges), dtype=np.int64, count=n)
+        kind = np.fromiter((KINDS.index(e["object_type"]) for e in edges), dtype=np.int64, count=n)
+        return cls(orientation=orientation, kind=kind, **floats)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Each edge as ``(kind, orientation, x0, x1, top, bottom, width, height)``."""
+        return list(zip(self.kind.tolist(), self.orientation.tolist(), *(getattr(self, k).tolist() for k in _COLUMNS)))
+
+    def has_grid(self) -> bool:
+        """True when the page has the ruling lines a table needs (two across, two others: pdfplumber
+        counts a slanted piece as down here), a cheap test that spares the table finder the many
+        pages that have none."""
+        across = int((self.orientation == ACROSS).sum())
+        return across >= 2 and len(self) - across >= 2
 
 
 _Edge = list  # [x0, x1, top, bottom, width, height] of one edge, changed in place
@@ -77,16 +127,19 @@ def _joined(edges: list[_Edge], start: int, tolerance: float) -> list[_Edge]:
     return joined
 
 
-def merged_edges(edges: list[dict[str, Any]], settings: TableSettings) -> list[dict[str, Any]]:
+def merged_edges(edges: Edges, settings: TableSettings) -> list[dict[str, Any]]:
     """pdfplumber's ``TableFinder.get_edges()`` for the "lines" strategies: the page's edges (at
     least the prefilter length), snapped (:func:`_snapped`), grouped by their line and joined
     (:func:`_joined`), then those of at least the minimum length; each as the ``x0``, ``x1``,
     ``top``, ``bottom``, ``width``, ``height`` and ``orientation`` the finder reads."""
     shortest = settings.edge_min_length_prefilter
-    down = [[e["x0"], e["x1"], e["top"], e["bottom"], e["width"], e["height"]]
-            for e in edges if e["orientation"] == "v" and e["height"] >= shortest]
-    across = [[e["x0"], e["x1"], e["top"], e["bottom"], e["width"], e["height"]]
-              for e in edges if e["orientation"] == "h" and e["width"] >= shortest]
+
+    def pick(keep: np.ndarray) -> list[_Edge]:
+        index = np.flatnonzero(keep)
+        return [list(row) for row in zip(*(getattr(edges, k)[index].tolist() for k in _COLUMNS))]
+
+    down = pick((edges.orientation == DOWN) & (edges.height >= shortest))
+    across = pick((edges.orientation == ACROSS) & (edges.width >= shortest))
     if settings.snap_x_tolerance > 0 or settings.snap_y_tolerance > 0:
         down = _snapped(down, 0, settings.snap_x_tolerance)
         across = _snapped(across, 2, settings.snap_y_tolerance)

@@ -37,6 +37,7 @@ from pdfplumber.utils import curve_to_edges, line_to_edge, rect_to_edges
 
 from . import native
 from .pdf_chars import Glyphs
+from .pdf_tables import ACROSS, DOWN, SLANTED, Edges
 
 SPACE = 32
 #: What pdfium's text page gives for a hyphen or a soft hyphen it takes for a line-end hyphen;
@@ -204,6 +205,8 @@ def _compiled() -> dict[str, tuple[Any, tuple[int, ...]]] | None:
                     objects.font_size, text.object_font),
         "segments": (objects.segments, objects.segment, objects.segment_type, objects.segment_point,
                      objects.segment_close),
+        "shapes": (objects.segments, objects.segment, objects.segment_type, objects.segment_point,
+                   objects.segment_close),
     }
     return {name: (lib, tuple(_pointer(f) for f in functions)) for name, functions in calls.items()}
 
@@ -581,7 +584,7 @@ class Graphics:
     """The ruling edges of a page (pdfplumber's ``page.edges``), the boxes of its images, and the
     handles of its text objects (to find those pdfium's text page leaves out)."""
 
-    edges: list[dict[str, Any]]
+    edges: Edges
     images: list[Box]
     texts: TextObjects
 
@@ -700,6 +703,75 @@ def _plumber_object(kind: str, pts: list[tuple[float, float]], height: float, do
     return obj
 
 
+class _ShapeBuffers:
+    """The buffers the compiled :func:`vn_path_shapes` fills, grown when a page needs more."""
+
+    def __init__(self) -> None:
+        self.size(1024, 1024, 4096)
+
+    def size(self, ops: int, shapes: int, points: int) -> None:
+        self.ops = np.zeros(ops, dtype=np.uint8)
+        self.op_points = np.zeros(2 * ops, dtype=np.float64)
+        self.kinds, self.starts, self.counts = (np.zeros(shapes, dtype=np.int32) for _ in range(3))
+        self.points = np.zeros(2 * points, dtype=np.float64)
+        self.needs = np.zeros(1, dtype=np.int32)
+
+    def shapes(self, objects: PageObjects) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """(kind, first point, point count of each shape; the points), or None (pdfplumber reads the page)."""
+        lib, pointers = _loop("shapes")  # type: ignore[misc]
+        n = len(objects.handles)
+        while True:
+            found = lib.vn_path_shapes(n, ctypes.addressof(objects.handles_), ctypes.addressof(objects.kinds_),
+                                       ctypes.addressof(objects.matrices), ctypes.addressof(objects.fills),
+                                       ctypes.addressof(objects.strokes), ctypes.addressof(objects.ok), *pointers,
+                                       len(self.ops), self.ops.ctypes.data, self.op_points.ctypes.data,
+                                       len(self.kinds), self.kinds.ctypes.data, self.starts.ctypes.data,
+                                       self.counts.ctypes.data, len(self.points) // 2, self.points.ctypes.data,
+                                       self.needs.ctypes.data)
+            if found == -1:
+                return None
+            if found >= 0:
+                points = self.points.reshape(-1, 2)
+                return self.kinds[:found].copy(), self.starts[:found].copy(), self.counts[:found].copy(), points
+            self.size(max(len(self.ops), 2 * int(self.needs[0])) * 2, len(self.kinds) * 2, len(self.points))
+
+
+def _shape_edges(kinds: np.ndarray, starts: np.ndarray, counts: np.ndarray, points: np.ndarray,
+                 height: float) -> Edges:
+    """pdfplumber's edges of pdfminer's lines, rectangles and curves (points on the page, y up):
+    ``line_to_edge``, ``rect_to_edges`` and ``curve_to_edges`` on whole columns, lines first, then
+    rectangle edges, then curve edges, each in the shapes' order."""
+    parts: list[tuple[np.ndarray, ...]] = []  # x0, x1, top, bottom, width, height, orientation, kind
+    for kind in (0, 1):  # a line's two points, a rectangle's two corners
+        index = starts[kinds == kind]
+        p, q = points[index], points[index + 1]
+        x0, x1 = np.minimum(p[:, 0], q[:, 0]), np.maximum(p[:, 0], q[:, 0])
+        y0, y1 = np.minimum(p[:, 1], q[:, 1]), np.maximum(p[:, 1], q[:, 1])
+        top, bottom, width, tall = height - y1, height - y0, x1 - x0, y1 - y0
+        if kind == 0:
+            parts.append((x0, x1, top, bottom, width, tall, np.where(top == bottom, ACROSS, DOWN),
+                          np.full(len(x0), 0)))
+            continue
+        zero = np.zeros(len(x0))
+        sides = (  # top, bottom, left, right of each rectangle
+            (x0, x1, top, top, width, zero, ACROSS), (x0, x1, top + tall, bottom, width, zero, ACROSS),
+            (x0, x0, top, bottom, zero, tall, DOWN), (x1, x1, top, bottom, zero, tall, DOWN))
+        columns = [np.stack([np.broadcast_to(side[c], x0.shape) for side in sides], axis=1).ravel() for c in range(7)]
+        parts.append((*columns, np.full(4 * len(x0), 1)))
+    curves = np.flatnonzero(kinds == 2)
+    if len(curves):
+        first = np.repeat(starts[curves], np.maximum(counts[curves] - 1, 0))
+        offsets = np.arange(len(first)) - np.repeat(np.cumsum(np.maximum(counts[curves] - 1, 0)) -
+                                                    np.maximum(counts[curves] - 1, 0), np.maximum(counts[curves] - 1, 0))
+        a, b = points[first + offsets], points[first + offsets + 1]
+        ax, bx, ay, by = a[:, 0], b[:, 0], height - a[:, 1], height - b[:, 1]
+        orientation = np.where(ax == bx, DOWN, np.where(ay == by, ACROSS, SLANTED))
+        parts.append((np.minimum(ax, bx), np.maximum(ax, bx), np.minimum(ay, by), np.maximum(ay, by), np.abs(ax - bx),
+                      np.abs(ay - by), orientation, np.full(len(ax), 2)))
+    columns = [np.concatenate([part[c] for part in parts]).astype(np.float64 if c < 6 else np.int64) for c in range(8)]
+    return Edges(*columns)
+
+
 def page_graphics(page: Any, height: float, doctop: float) -> Graphics | None:
     """The page's ruling edges, image boxes and text objects, or None when pdfplumber must read
     the page (a form XObject, a path pdfium cannot describe)."""
@@ -707,17 +779,18 @@ def page_graphics(page: Any, height: float, doctop: float) -> Graphics | None:
     if api is None:
         return None
     handle = ctypes.cast(page, ctypes.c_void_p).value
+    objects = PageObjects(api, handle)
+    if objects.compiled and _loop("shapes") is not None:
+        return _compiled_graphics(objects, height)
     edges: list[dict[str, Any]] = []
     images: list[Box] = []
-    objects = PageObjects(api, handle)
     texts = TextObjects(objects, [])
     segments = _Segments(api)
-    text_kind, path_kind, image_kind = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE
     for k, (obj, kind) in enumerate(zip(objects.handles, objects.kinds)):
-        if kind == text_kind:
+        if kind == _TEXT:
             texts.append(obj)
             continue
-        if kind == image_kind:
+        if kind == _IMAGE:
             box = objects.bounds(k)
             if box is None:
                 return None
@@ -726,7 +799,7 @@ def page_graphics(page: Any, height: float, doctop: float) -> Graphics | None:
             continue
         if kind == pdfium_c.FPDF_PAGEOBJ_SHADING:
             continue  # pdfminer draws no shading
-        if kind != path_kind:
+        if kind != _PATH:
             return None  # a form XObject (or an object type pdfium adds later)
         mode = objects.draw_mode(k)
         if mode is None:
@@ -748,4 +821,32 @@ def page_graphics(page: Any, height: float, doctop: float) -> Graphics | None:
     # pdfplumber's order: line edges, then rectangle edges, then curve edges
     order = {"line": 0, "rect_edge": 1, "curve_edge": 2}
     edges.sort(key=lambda edge: order[edge["object_type"]])
-    return Graphics(edges, images, texts)
+    return Graphics(Edges.from_dicts(edges), images, texts)
+
+
+_TEXT, _PATH, _IMAGE = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE
+_DRAWN_OR_SKIPPED = (_TEXT, _PATH, _IMAGE, pdfium_c.FPDF_PAGEOBJ_SHADING)
+
+
+def _compiled_graphics(objects: PageObjects, height: float) -> Graphics | None:
+    """:func:`page_graphics` from the compiled loops: every path's shapes in one call, their edges
+    on whole columns."""
+    kinds = np.asarray(objects.kinds)
+    if not np.isin(kinds, _DRAWN_OR_SKIPPED).all():
+        return None  # a form XObject (or an object type pdfium adds later)
+    shapes = _SHAPES.shapes(objects)
+    if shapes is None:
+        return None
+    images: list[Box] = []
+    for k in np.flatnonzero(kinds == _IMAGE).tolist():
+        box = objects.bounds(k)
+        if box is None:
+            return None
+        left, bottom, right, top = box
+        images.append((left, height - top, right, height - bottom))
+    handles = objects.handles
+    texts = TextObjects(objects, [handles[k] for k in np.flatnonzero(kinds == _TEXT).tolist()])
+    return Graphics(_shape_edges(*shapes, height), images, texts)
+
+
+_SHAPES = _ShapeBuffers()

@@ -61,7 +61,7 @@ def compile_library(target: Path) -> bool:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(suffix=".so", dir=target.parent)
         os.close(handle)
-        result = subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-o", temporary, str(SOURCE)],
+        result = subprocess.run([compiler, "-O2", "-ffp-contract=off", "-shared", "-fPIC", "-o", temporary, str(SOURCE)],
                                 capture_output=True, text=True, timeout=COMPILE_SECONDS)
         if result.returncode != 0:
             log.warning("compiling %s failed: %s", SOURCE.name, result.stderr.strip()[:500])
@@ -94,5 +94,7 @@ def pdfium_loops() -> ctypes.CDLL | None:
     lib.vn_path_segments.restype = num
     lib.vn_path_segments.argtypes = (void, void, void, void, void, void, num, void, void, void)
     lib.vn_page_objects.restype = num
+    lib.vn_path_shapes.restype = num
+    lib.vn_path_shapes.argtypes = (num,) + (void,) * 11 + (num, void, void, num, void, void, void, num, void, void)
     lib.vn_page_objects.argtypes = (void,) * 9 + (num,) + (void,) * 9
     return lib

@@ -129,3 +129,164 @@ int vn_page_objects(void *page, count_objects_fn count, get_object_fn get, objec
     }
     return n;
 }
+
+#define VN_LINETO 0
+#define VN_BEZIERTO 1
+#define VN_MOVETO 2
+
+#define SHAPE_LINE 0
+#define SHAPE_RECT 1
+#define SHAPE_CURVE 2
+
+typedef struct {
+    int capacity, count;
+    double *points; /* x, y on the page, pdfminer's space (y up) */
+} points_t;
+
+typedef struct {
+    int capacity, count;
+    int *kinds, *starts, *counts; /* of each shape: line, rect or curve, its points */
+} shapes_t;
+
+/* Adds one shape with `n` points; 0 when the buffers are full. */
+static int add_shape(shapes_t *shapes, points_t *out, int kind, const double *pts, int n) {
+    if (shapes->count >= shapes->capacity || out->count + n > out->capacity)
+        return 0;
+    shapes->kinds[shapes->count] = kind;
+    shapes->starts[shapes->count] = out->count;
+    shapes->counts[shapes->count] = n;
+    shapes->count++;
+    for (int i = 0; i < 2 * n; i++)
+        out->points[2 * out->count + i] = pts[i];
+    out->count += n;
+    return 1;
+}
+
+/* pdfminer's paint_path for one sub-path (`ops`: its operations m, l, c, h, starting with m;
+ * `pts`: their points): a line (ml, mlh), a rectangle (four axis-parallel sides, closed: mlllh,
+ * mllll back to the start) or else a curve through every point. 0 when the buffers are full. */
+static int classify(const char *ops, const double *pts, int n, shapes_t *shapes, points_t *out) {
+    char last = ops[n - 1];
+    if (n > 3 && ops[n - 2] == 'l' && last == 'h' && pts[2 * (n - 2)] == pts[0] && pts[2 * (n - 2) + 1] == pts[1]) {
+        n--; /* "...lh" back to the start: the l is the close, the h's point dropped */
+        last = 'h';
+    }
+#define OP(i) ((i) == n - 1 ? last : ops[i])
+    if ((n == 2 && OP(1) == 'l') || (n == 3 && OP(1) == 'l' && OP(2) == 'h'))
+        return add_shape(shapes, out, SHAPE_LINE, pts, 2);
+    if (n == 5 && OP(1) == 'l' && OP(2) == 'l' && OP(3) == 'l' && (OP(4) == 'h' || OP(4) == 'l')) {
+        double x0 = pts[0], y0 = pts[1], x1 = pts[2], y1 = pts[3], x2 = pts[4], y2 = pts[5], x3 = pts[6], y3 = pts[7];
+        int square = (x0 == x1 && y1 == y2 && x2 == x3 && y3 == y0) || (y0 == y1 && x1 == x2 && y2 == y3 && x3 == x0);
+        if (pts[0] == pts[8] && pts[1] == pts[9] && square) {
+            double corners[4] = {pts[0], pts[1], pts[4], pts[5]};
+            return add_shape(shapes, out, SHAPE_RECT, corners, 2);
+        }
+    }
+#undef OP
+    return add_shape(shapes, out, SHAPE_CURVE, pts, n);
+}
+
+/* The shapes pdfminer makes of the page's painted paths (filled or stroked), for objects 0..n-1
+ * as vn_page_objects gave them: each a line, a rectangle (two corners) or a curve (its points),
+ * points on the page, in object order. Returns the number of shapes; -1 when a path cannot be
+ * described for sure (pdfplumber then reads the page): no draw mode or matrix, a segment pdfium
+ * cannot give, an unknown segment type, a curve cut short, a close that does not return to the
+ * start; -2 when the buffers are too small (`needs`: the segments of the longest path). */
+int vn_path_shapes(int n, void **objects, const int *kinds, const matrix_t *matrices, const int *fills,
+                   const int *strokes, const int *ok, count_segments_fn count, get_segment_fn get,
+                   segment_type_fn type, segment_point_fn point, segment_close_fn close,
+                   int op_capacity, char *ops, double *op_points,
+                   int shape_capacity, int *shape_kinds, int *shape_starts, int *shape_counts,
+                   int point_capacity, double *points, int *needs) {
+    shapes_t shapes = {shape_capacity, 0, shape_kinds, shape_starts, shape_counts};
+    points_t out = {point_capacity, 0, points};
+    *needs = 0;
+    for (int k = 0; k < n; k++) {
+        if (kinds[k] != VN_PATH)
+            continue;
+        if (!(ok[k] & 4))
+            return -1;
+        if (!fills[k] && !strokes[k])
+            continue; /* neither filled nor stroked: pdfminer makes nothing of it */
+        if (!(ok[k] & 2))
+            return -1;
+        void *path = objects[k];
+        int segments = count(path);
+        if (segments < 0)
+            return -1;
+        if (2 * segments > op_capacity) {
+            *needs = segments;
+            return -2;
+        }
+        const matrix_t *m = &matrices[k];
+        int used = 0, bezier = 0, started = 0;
+        double sx = 0.0, sy = 0.0;
+        for (int s = 0; s < segments; s++) {
+            void *segment = get(path, s);
+            float px, py;
+            if (segment == NULL || !point(segment, &px, &py))
+                return -1;
+            int kind = type(segment), closes = close(segment);
+            char op;
+            if (kind == VN_MOVETO)
+                op = 'm';
+            else if (kind == VN_LINETO)
+                op = 'l';
+            else if (kind == VN_BEZIERTO)
+                op = 'c';
+            else
+                return -1;
+            double x = (double)m->a * px + (double)m->c * py + (double)m->e;
+            double y = (double)m->b * px + (double)m->d * py + (double)m->f;
+            if (op == 'm') {
+                sx = x;
+                sy = y;
+                started = 1;
+            } else if (op == 'c') {
+                bezier++;
+                if (bezier < 3)
+                    continue; /* control points: pdfminer keeps a curve's end point only */
+                bezier = 0;
+            } else if (bezier) {
+                return -1; /* a curve cut short */
+            }
+            int closing = op != 'm' && closes;
+            if (closing && (!started || x != sx || y != sy))
+                return -1; /* pdfium closes a figure with a segment back to its start */
+            ops[used] = closing && op == 'l' ? 'h' : op;
+            op_points[2 * used] = x;
+            op_points[2 * used + 1] = y;
+            used++;
+            if (closing && op != 'l') {
+                ops[used] = 'h';
+                op_points[2 * used] = x;
+                op_points[2 * used + 1] = y;
+                used++;
+            }
+        }
+        if (used == 0 || ops[0] != 'm')
+            continue;
+        /* sub-paths: each m with the operations up to the next m (an m followed by an m is none) */
+        int subpaths = 0;
+        for (int i = 0; i < used; i++)
+            subpaths += ops[i] == 'm';
+        if (subpaths == 1) {
+            if (!classify(ops, op_points, used, &shapes, &out))
+                return -2;
+            continue;
+        }
+        for (int i = 0; i < used;) {
+            if (ops[i] == 'm' && i + 1 < used && ops[i + 1] != 'm') {
+                int j = i + 1;
+                while (j < used && ops[j] != 'm')
+                    j++;
+                if (!classify(ops + i, op_points + 2 * i, j - i, &shapes, &out))
+                    return -2;
+                i = j;
+            } else {
+                i++;
+            }
+        }
+    }
+    return shapes.count;
+}
