@@ -103,18 +103,29 @@ class Quality:
         }
 
 
+@lru_cache(maxsize=65536)
+def _token_counts(token: str) -> tuple[int, int, int, int]:
+    """(words, syllables, words with diacritics, junk words) of one blank-free token."""
+    if _FOREIGN.search(token):
+        return 1, 0, 0, 1
+    words = syllables = diacritics = 0
+    for word in _WORD.findall(token):
+        words += 1
+        syllables += is_syllable(word)
+        diacritics += has_diacritics(word)
+    return words, syllables, diacritics, 0
+
+
 def text_quality(text: str) -> Quality:
-    """Count the words of ``text`` that are syllables, carry diacritics, or hold junk."""
+    """Count the words of ``text`` that are syllables, carry diacritics, or hold junk (each
+    distinct token counted once, then looked up: a page repeats most of its syllables)."""
     words = syllables = diacritics = junk = 0
     for token in text.split():
-        if _FOREIGN.search(token):
-            words += 1
-            junk += 1
-            continue
-        for word in _WORD.findall(token):
-            words += 1
-            syllables += is_syllable(word)
-            diacritics += has_diacritics(word)
+        w, s, d, j = _token_counts(token)
+        words += w
+        syllables += s
+        diacritics += d
+        junk += j
     return Quality(words, syllables, diacritics, junk)
 
 

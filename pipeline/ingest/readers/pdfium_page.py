@@ -321,11 +321,16 @@ def page_chars(textpage: Any, height: float, doctop: float, texts: Sequence[int]
             return set(obj[~blank].tolist())
 
         scan = texts.objects if isinstance(texts, TextObjects) else None
-        extra: list[dict[str, Any]] = []
-        if not _left_out(unseen, list(seen), worded, scan, height, doctop, fonts, pdfium_c.FS_MATRIX(),
-                         ctypes.c_float(), extra):
+        if scan is not None and scan.compiled and all(o in scan.index for o in seen):
+            blanks = _left_out_columns(unseen, list(seen), worded, scan, height, doctop, fonts)
+        else:
+            extra: list[dict[str, Any]] = []
+            ok = _left_out(unseen, list(seen), worded, scan, height, doctop, fonts, pdfium_c.FS_MATRIX(),
+                           ctypes.c_float(), extra)
+            blanks = Glyphs.from_dicts(extra) if ok else None
+        if blanks is None:
             return None
-        chars = Glyphs.concat([chars, Glyphs.from_dicts(extra)])
+        chars = Glyphs.concat([chars, blanks])
     return chars
 
 
@@ -450,6 +455,68 @@ def _left_out(unseen: list[int], seen: list[int], worded: Callable[[], set[int]]
     return True
 
 
+def _left_out_columns(unseen: list[int], seen: list[int], worded: Callable[[], set[int]], scan: PageObjects,
+                      height: float, doctop: float, fonts: _Fonts) -> Glyphs | None:
+    """:func:`_left_out` on the columns of the compiled :class:`PageObjects` (every object of the
+    page, ``seen`` ones included): the spaces of the left-out objects that draw nothing, or None
+    when one of them is text pdfplumber would keep."""
+    columns = scan.columns()
+    boxes, ok = columns["boxes"], columns["ok"]
+    u = np.array([scan.index[o] for o in unseen], dtype=np.int64)
+    s = np.array([scan.index[o] for o in seen], dtype=np.int64)
+    if not (ok[u] & 1).all():
+        return None
+    box = boxes[u]
+    wide, tall = box[:, 2] > box[:, 0], box[:, 3] > box[:, 1]
+    nothing = ~wide | ~tall
+    seen_boxes = boxes[s[(ok[s] & 1) == 1]]
+    if (nothing & wide).any():  # runs: their twins must be blank
+        flat = (seen_boxes[:, 3] <= seen_boxes[:, 1]) & (seen_boxes[:, 2] > seen_boxes[:, 0])
+        flat_objects = {seen[k] for k in np.flatnonzero(((ok[s] & 1) == 1))[flat].tolist()}
+        if worded().intersection(flat_objects):
+            return None
+    for k in np.flatnonzero(~nothing).tolist():  # a copy of an object read, or text pdfplumber keeps
+        if not (np.abs(seen_boxes - box[k]) <= COPY_TOLERANCE).all(axis=1).any():
+            return None
+    blank = u[nothing]
+    if not len(blank):
+        return Glyphs.empty()
+    matrix, tf, font = columns["matrices"][blank], columns["sizes"][blank], columns["fonts"][blank]
+    a, b, c, d, e, f = (matrix[:, i] for i in range(6))
+    if not (((ok[blank] & 6) == 6).all() and (b == 0).all() and (c == 0).all() and (a > 0).all() and (d > 0).all()):
+        return None
+    size, across = tf * d, tf * a
+    if not (size > 0).all():
+        return None
+    names: dict[str, int] = {}
+    font_index, units, advance = (np.zeros(len(blank), dtype=dtype) for dtype in (np.int64, np.float64, np.float64))
+    value = ctypes.c_float()
+    widths: dict[tuple[int, float], float | None] = {}
+    for k, (handle, scale) in enumerate(zip(font.tolist(), across.tolist())):
+        info = fonts.get(handle) if handle else None
+        if info is None:
+            return None
+        if (handle, scale) not in widths:
+            widths[(handle, scale)] = value.value if fonts.api.glyph_width(handle, SPACE, scale, value) else None
+        space = widths[(handle, scale)]
+        if space is None:
+            return None
+        font_index[k], units[k], advance[k] = names.setdefault(info[0], len(names)), info[1], space
+    width = box[nothing, 2] - box[nothing, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        count = np.where((width > 0) & (advance > 0), np.maximum(1, np.round(width / advance)), 1).astype(np.int64)
+    step = np.where(width > 0, width / count, advance)  # spread over the box: character spacing and TJ shifts
+    bottom = height - (f + units * size / 1000)
+    top = bottom - size
+    owner = np.repeat(np.arange(len(blank)), count)
+    place = (np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)).astype(np.float64)
+    x0 = e[owner] + place * step[owner]
+    x1 = e[owner] + (place + 1) * step[owner]
+    t = top[owner]
+    return Glyphs([" "] * len(owner), font_index[owner], list(names), size[owner], x0, x1, t, bottom[owner], doctop + t,
+                  np.ones(len(owner), dtype=bool))
+
+
 def _hyphen(api: _TextApi, textpage: Any, index: int, font: int, size: float, value: Any) -> int:
     """Which hyphen character ``index`` is: the one whose advance width is nearer the width of the
     character's box (``-`` on a tie)."""
@@ -514,6 +581,7 @@ class PageObjects:
     def __init__(self, api: _ObjectApi, page: int) -> None:
         self.api, self.page = api, page
         self.compiled = False
+        self._columns: dict[str, np.ndarray] | None = None
         loop = _loop("objects")
         n = api.count(page)
         if loop is not None and n >= 0:
@@ -533,6 +601,19 @@ class PageObjects:
             self.handles = [api.get(page, k) for k in range(max(n, 0))]
             self.kinds = [api.kind(obj) if obj else 0 for obj in self.handles]
         self.index = {obj: k for k, obj in enumerate(self.handles) if obj}
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The compiled loop's columns as float64 (``boxes``: left, bottom, right, top;
+        ``matrices``: a to f; ``sizes``) and ints (``ok``, ``fonts``), one row an object."""
+        if self._columns is None:
+            self._columns = {
+                "boxes": np.frombuffer(self.boxes, dtype=np.float32).reshape(-1, 4).astype(np.float64),
+                "matrices": np.frombuffer(self.matrices, dtype=np.float32).reshape(-1, 6).astype(np.float64),
+                "sizes": np.frombuffer(self.sizes, dtype=np.float32).astype(np.float64),
+                "ok": np.frombuffer(self.ok, dtype=np.int32),
+                "fonts": np.frombuffer(self.fonts, dtype=np.uintp),
+            }
+        return self._columns
 
     def bounds(self, k: int) -> tuple[float, float, float, float] | None:
         """(left, bottom, right, top) of object ``k``, or None."""
