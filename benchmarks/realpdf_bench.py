@@ -7,7 +7,8 @@ on average, and no page is mostly an image (a scan, which the pipeline OCRs). Ea
 
 * ``pypdfium2``: open, and ``get_text_range()`` of each page (the floor: raw text, no layout);
 * ``pipeline``: :func:`pipeline.run.process.process_bytes` with the default settings, the
-  record validated (read with pdfium, laid out, extracted, resolved, validated);
+  record validated (read with pdfium, laid out, extracted, resolved, validated), after
+  :func:`pipeline.run.preload.warm_up` (models loaded, as the command and the service do);
 
 and, in the first round only (they are slow), ``pdfplumber`` (``page.extract_text()`` of each
 page) and ``pipeline-pdfplumber`` (the pipeline with ``VNPLAN_PDF_TEXT=pdfplumber``, the
@@ -41,6 +42,7 @@ import pypdfium2  # noqa: E402
 from pipeline.ingest.limits import DEFAULT_LIMITS  # noqa: E402
 from pipeline.ingest.readers import pdf as pdf_reader  # noqa: E402
 from pipeline.ingest.readers import pdfium_page  # noqa: E402
+from pipeline.run.preload import warm_up  # noqa: E402
 from pipeline.run.process import process_bytes  # noqa: E402
 
 MIN_CHARS_PER_PAGE = 200
@@ -142,7 +144,7 @@ def main() -> None:
         sys.exit(f"no PDF with a text layer in {args.dir}")
     pages = sum(n for _, _, n in files)
     print(f"{len(files)} PDFs with a text layer, {pages} pages, from {args.dir}")
-    process_bytes("Kế hoạch số 1/KH-UBND".encode(), "warm.txt")  # models loaded before timing
+    warm_up()  # models loaded before timing, as the command and the service load them
     reference = replace(DEFAULT_LIMITS, pdf_text="pdfplumber")
     engines = ["pypdfium2", "pipeline"] + ([] if args.no_reference else ["pdfplumber", "pipeline-pdfplumber"])
     rounds: dict[str, list[float]] = {name: [] for name in engines}

@@ -118,9 +118,15 @@ OnDocument = Callable[[dict[str, Any]], None]
 
 def process_local(paths: Iterable[Path], out_dir: Path, limits: Limits | None = None,
                   use_cache: bool | None = None, on_document: OnDocument | None = None) -> Summary:
-    """Process every input in this process, one after the other."""
+    """Process every input in this process, one after the other (the models loaded first, see
+    :mod:`.preload`)."""
     entries = []
-    for p in collect_inputs(paths):
+    inputs = collect_inputs(paths)
+    if inputs:
+        from .preload import warm_up
+
+        warm_up()
+    for p in inputs:
         entries.append(process_and_write(p, out_dir, limits, use_cache))
         if on_document is not None:
             on_document(entries[-1])

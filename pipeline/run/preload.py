@@ -5,10 +5,15 @@ tokeniser once, so that its model is loaded (and ``underthesea`` has configured 
 it does with :func:`logging.config.dictConfig`) in one thread, before worker threads or
 processes exist. Importing this module warms up: the document workers' fork server
 (:mod:`pipeline.run.workers`) preloads it, so every worker starts with the models loaded.
+
+What is loaded then lives as long as the process, so it is moved out of the garbage
+collector's view (:func:`gc.freeze`): otherwise every full collection while documents are
+processed walks the models' millions of objects again.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 
 _done = threading.Event()
@@ -28,6 +33,8 @@ def warm_up() -> None:
 
         vocabulary()
         tokenize("Kế hoạch số 12/KH-UBND ngày 5 tháng 3 năm 2024 của Ủy ban nhân dân tỉnh.")
+        gc.collect()
+        gc.freeze()
         _done.set()
 
 
