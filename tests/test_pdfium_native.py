@@ -133,3 +133,20 @@ def test_segments_beyond_the_buffer_are_read(monkeypatch: pytest.MonkeyPatch) ->
     types, xy, closes = segments.read(obj)
     assert len(types) == 700 and segments.capacity >= 700
     assert xy[:4] == [72.0, 500.0, 73.0, 501.0]
+
+
+def test_pages_read_in_threads_at_once_are_read_the_same() -> None:
+    """The compiled loops' buffers are each thread's own: PDFs read in four threads at once give
+    the pages they give read one after the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline.ingest.legacy import EncodingReport
+
+    def pages(data: bytes) -> list[tuple[str, object]]:
+        return [(p.text, p.lines) for p in reader._page_texts(data, "x.pdf", 1000, EncodingReport())]
+
+    datas = [p.read_bytes() for p in PDFS[:8]]
+    alone = [pages(data) for data in datas]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(pages, datas * 2))
+    assert together == alone * 2

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -785,7 +786,8 @@ def _plumber_object(kind: str, pts: list[tuple[float, float]], height: float, do
 
 
 class _ShapeBuffers:
-    """The buffers the compiled :func:`vn_path_shapes` fills, grown when a page needs more."""
+    """The buffers the compiled :func:`vn_path_shapes` fills, grown when a page needs more (one set
+    per thread: documents are read in threads at once)."""
 
     def __init__(self) -> None:
         self.size(1024, 1024, 4096)
@@ -915,7 +917,10 @@ def _compiled_graphics(objects: PageObjects, height: float) -> Graphics | None:
     kinds = np.asarray(objects.kinds)
     if not np.isin(kinds, _DRAWN_OR_SKIPPED).all():
         return None  # a form XObject (or an object type pdfium adds later)
-    shapes = _SHAPES.shapes(objects)
+    buffers = getattr(_BUFFERS, "shapes", None)
+    if buffers is None:
+        buffers = _BUFFERS.shapes = _ShapeBuffers()
+    shapes = buffers.shapes(objects)
     if shapes is None:
         return None
     images: list[Box] = []
@@ -930,4 +935,4 @@ def _compiled_graphics(objects: PageObjects, height: float) -> Graphics | None:
     return Graphics(_shape_edges(*shapes, height), images, texts)
 
 
-_SHAPES = _ShapeBuffers()
+_BUFFERS = threading.local()  # each thread's shape buffers, kept from page to page
