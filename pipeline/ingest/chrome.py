@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from ..errors import VocabularyError
 from ..lang import check_regexes, load_json
@@ -29,6 +30,28 @@ def chrome_patterns() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str
     return compiled[0], compiled[1]
 
 
+def any_of(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """One pattern that matches where any of ``patterns`` does (their alternation, same flags),
+    or None when they cannot be joined (different flags, a group name used twice)."""
+    if not patterns or len({p.flags for p in patterns}) != 1:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+    except re.error:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _chrome_tests() -> tuple[Any, Any]:
+    """Whether a line is chrome, and whether it starts a tail: one search each."""
+    tests = []
+    for patterns in chrome_patterns():
+        joined = any_of(patterns)
+        tests.append(joined.search if joined is not None else
+                     (lambda text, patterns=patterns: any(p.search(text) for p in patterns)))
+    return tests[0], tests[1]
+
+
 def chrome_cut(lines: list[str]) -> tuple[list[bool], int]:
     """Which lines are chrome (dropped), and where a "Tin tức khác"-style tail starts (the index
     from which everything is dropped; ``len(lines)`` when there is none).
@@ -36,14 +59,14 @@ def chrome_cut(lines: list[str]) -> tuple[list[bool], int]:
     A line is tested with its surrounding whitespace stripped. A tail marker only cuts once
     some body text has been kept.
     """
-    line_patterns, tail_patterns = chrome_patterns()
+    is_chrome, starts_tail = _chrome_tests()
     dropped = [False] * len(lines)
     has_body = False
     for index, line in enumerate(lines):
         stripped = line.strip()
-        if stripped and has_body and any(p.search(stripped) for p in tail_patterns):
+        if stripped and has_body and starts_tail(stripped):
             return dropped, index
-        if stripped and any(p.search(stripped) for p in line_patterns):
+        if stripped and is_chrome(stripped):
             dropped[index] = True
             continue
         has_body = has_body or bool(stripped)

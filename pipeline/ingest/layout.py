@@ -126,10 +126,11 @@ class Draft:
 # ------------------------------------------------------------------------------ line tests
 
 
+@lru_cache(maxsize=8192)
 def is_upper(text: str) -> bool:
     """Mostly capital letters (a header line, an all-caps heading)."""
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 2 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+    letters = list(filter(str.isalpha, text))
+    return len(letters) >= 2 and sum(map(str.isupper, letters)) >= 0.8 * len(letters)
 
 
 def marker_of(text: str) -> tuple[str, int] | None:

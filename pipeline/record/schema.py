@@ -74,6 +74,31 @@ def iter_evidence(node: Any, path: str = "$") -> Iterator[tuple[str, dict[str, A
             yield from iter_evidence(value, f"{path}[{i}]")
 
 
+def _evidence_objects(node: Any) -> Iterator[dict[str, Any]]:
+    """:func:`iter_evidence` without the paths (the check of every record; paths are made only
+    for a record that fails it)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "evidence" and isinstance(value, dict):
+                if "start" in value:
+                    yield value
+                else:
+                    yield from (ev for ev in value.values() if isinstance(ev, dict))
+            elif isinstance(value, (dict, list)):
+                yield from _evidence_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            if isinstance(value, (dict, list)):
+                yield from _evidence_objects(value)
+
+
+def _quotes_match(text: str, ev: dict[str, Any]) -> bool:
+    try:
+        return bool(text[ev["start"]:ev["end"]] == ev["quote"])
+    except (KeyError, TypeError):
+        return False
+
+
 def record_schema_for(record: dict[str, Any]) -> str:
     """The schema file of the version a record declares (the current one if it declares none known)."""
     return RECORD_SCHEMAS.get(str(record.get("schema_version")), RECORD_SCHEMA)
@@ -96,13 +121,9 @@ def problems(record: dict[str, Any], schema: str | None = None) -> list[str]:
     out = [] if check is not None and check(record) else [_message(err) for err in validator(schema).iter_errors(record)]
     if schema in RECORD_SCHEMAS.values():
         text = record.get("text") or ""
-        for path, ev in iter_evidence(record):
-            try:
-                ok = text[ev["start"]:ev["end"]] == ev["quote"]
-            except (KeyError, TypeError):
-                ok = False
-            if not ok:
-                out.append(f"{path}: quote does not match text[start:end]")
+        if not all(_quotes_match(text, ev) for ev in _evidence_objects(record)):
+            out.extend(f"{path}: quote does not match text[start:end]" for path, ev in iter_evidence(record)
+                       if not _quotes_match(text, ev))
     return out
 
 
