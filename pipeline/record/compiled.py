@@ -72,6 +72,22 @@ def json_equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _all_of(checks: list[Check]) -> Check:
+    """A check that passes when every one of ``checks`` does (in order, stopping at the first that
+    fails), without a generator for the usual two or three."""
+    if not checks:
+        return lambda value: True
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) and second(value)
+    if len(checks) == 3:
+        first, second, third = checks
+        return lambda value: first(value) and second(value) and third(value)
+    return lambda value: all(check(value) for check in checks)
+
+
 class _Compiler:
     def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
@@ -117,7 +133,11 @@ class _Compiler:
             checks.append(kinds[0] if len(kinds) == 1 else (lambda v, kinds=kinds: any(k(v) for k in kinds)))
         if "enum" in schema:
             options = list(schema["enum"])
-            checks.append(lambda v: any(json_equal(v, o) for o in options))
+            if options and all(type(o) is str for o in options):  # the usual enum: strings, a set lookup
+                names = frozenset(options)
+                checks.append(lambda v: type(v) is str and v in names)
+            else:
+                checks.append(lambda v: any(json_equal(v, o) for o in options))
         if "const" in schema:
             const = schema["const"]
             checks.append(lambda v: json_equal(v, const))
@@ -134,11 +154,7 @@ class _Compiler:
                     checks.append(lambda v, subs=subs: sum(1 for s in subs if s(v)) == 1)
         if "allOf" in schema:
             checks.extend(self.compile(s) for s in schema["allOf"])
-        if not checks:
-            return lambda value: True
-        if len(checks) == 1:
-            return checks[0]
-        return lambda value: all(check(value) for check in checks)
+        return _all_of(checks)
 
     def _numbers(self, schema: dict[str, Any]) -> list[Check]:
         out: list[Check] = []
@@ -173,14 +189,14 @@ class _Compiler:
         out: list[Check] = []
         if "items" in schema:
             item = self.compile(schema["items"])
-            out.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
+            out.append(lambda v: not isinstance(v, list) or all(map(item, v)))
         return out + self._lengths(schema, list, "minItems", "maxItems")
 
     def _objects(self, schema: dict[str, Any]) -> list[Check]:
         out: list[Check] = []
         if "required" in schema:
-            required = list(schema["required"])
-            out.append(lambda v: not isinstance(v, dict) or all(k in v for k in required))
+            required = frozenset(schema["required"])
+            out.append(lambda v: not isinstance(v, dict) or v.keys() >= required)
         properties = {k: self.compile(s) for k, s in schema.get("properties", {}).items()}
         extra = schema.get("additionalProperties", True)
         extra_check = None if extra is True else self.compile(extra)
