@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,9 @@ class Province:
     only_after: tuple[str, ...] = ()
 
 
+_UNSEEN = object()
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """All Vietnamese vocabulary the extractors use."""
@@ -94,6 +97,7 @@ class Vocabulary:
     units: tuple[str, ...]
     time_words: tuple[str, ...]
     not_before: tuple[str, ...]
+    _section_kind_memo: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def section_kind(self, title: str) -> str | None:
         """What a heading opens ("III. TIÊU CHÍ THI ĐUA" -> "criteria"), or None.
@@ -101,7 +105,18 @@ class Vocabulary:
         Only the heading's name counts (the part before a colon); a long one (over 12 words)
         counts only when it starts with the cue ("TIÊU CHUẨN CÔNG ĐOÀN CƠ SỞ VỮNG MẠNH TRONG CÁC
         DOANH NGHIỆP ..."), since a long sentence that merely mentions one is not a heading.
+        Each title is judged once (an extractor asks again for every sentence under it).
         """
+        memo = self._section_kind_memo
+        kind = memo.get(title, _UNSEEN)
+        if kind is _UNSEEN:
+            kind = self._section_kind(title)
+            if len(memo) > 65536:
+                memo.clear()
+            memo[title] = kind
+        return kind  # type: ignore[return-value]
+
+    def _section_kind(self, title: str) -> str | None:
         title = title.split(":")[0]
         long = len(title.split()) > 12
         for kind, patterns in self.section_kinds.items():
