@@ -322,7 +322,7 @@ def page_chars(textpage: Any, height: float, doctop: float, texts: Sequence[int]
             return set(obj[~blank].tolist())
 
         scan = texts.objects if isinstance(texts, TextObjects) else None
-        if scan is not None and scan.compiled and all(o in scan.index for o in seen):
+        if scan is not None and scan.compiled and seen <= scan.index.keys():
             blanks = _left_out_columns(unseen, list(seen), worded, scan, height, doctop, fonts)
         else:
             extra: list[dict[str, Any]] = []
@@ -463,8 +463,7 @@ def _left_out_columns(unseen: list[int], seen: list[int], worded: Callable[[], s
     when one of them is text pdfplumber would keep."""
     columns = scan.columns()
     boxes, ok = columns["boxes"], columns["ok"]
-    u = np.array([scan.index[o] for o in unseen], dtype=np.int64)
-    s = np.array([scan.index[o] for o in seen], dtype=np.int64)
+    u, s = scan.positions(unseen), scan.positions(seen)
     if not (ok[u] & 1).all():
         return None
     box = boxes[u]
@@ -492,17 +491,16 @@ def _left_out_columns(unseen: list[int], seen: list[int], worded: Callable[[], s
     names: dict[str, int] = {}
     font_index, units, advance = (np.zeros(len(blank), dtype=dtype) for dtype in (np.int64, np.float64, np.float64))
     value = ctypes.c_float()
-    widths: dict[tuple[int, float], float | None] = {}
-    for k, (handle, scale) in enumerate(zip(font.tolist(), across.tolist())):
+    for handle in np.unique(font).tolist():  # each font, and each size it is set in, looked at once
         info = fonts.get(handle) if handle else None
         if info is None:
             return None
-        if (handle, scale) not in widths:
-            widths[(handle, scale)] = value.value if fonts.api.glyph_width(handle, SPACE, scale, value) else None
-        space = widths[(handle, scale)]
-        if space is None:
-            return None
-        font_index[k], units[k], advance[k] = names.setdefault(info[0], len(names)), info[1], space
+        in_font = font == handle
+        font_index[in_font], units[in_font] = names.setdefault(info[0], len(names)), info[1]
+        for scale in np.unique(across[in_font]).tolist():
+            if not fonts.api.glyph_width(handle, SPACE, scale, value):
+                return None
+            advance[in_font & (across == scale)] = value.value
     width = box[nothing, 2] - box[nothing, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         count = np.where((width > 0) & (advance > 0), np.maximum(1, np.round(width / advance)), 1).astype(np.int64)
@@ -583,6 +581,7 @@ class PageObjects:
         self.api, self.page = api, page
         self.compiled = False
         self._columns: dict[str, np.ndarray] | None = None
+        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
         loop = _loop("objects")
         n = api.count(page)
         if loop is not None and n >= 0:
@@ -615,6 +614,15 @@ class PageObjects:
                 "fonts": np.frombuffer(self.fonts, dtype=np.uintp),
             }
         return self._columns
+
+    def positions(self, handles: list[int]) -> np.ndarray:
+        """Where each of ``handles`` (objects of this page) is in the page's object list."""
+        if self._sorted is None:
+            table = np.frombuffer(self.handles_, dtype=np.uintp) if self.compiled else np.array(self.handles, dtype=np.uintp)
+            order = np.argsort(table, kind="stable")
+            self._sorted = (order, table[order])
+        order, ordered = self._sorted
+        return order[np.searchsorted(ordered, np.array(handles, dtype=np.uintp))].astype(np.int64)
 
     def bounds(self, k: int) -> tuple[float, float, float, float] | None:
         """(left, bottom, right, top) of object ``k``, or None."""
