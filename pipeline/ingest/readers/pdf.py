@@ -167,11 +167,14 @@ def _extract_table(rows: list[Any], chars: Glyphs,
     middles (``middles``: :meth:`Glyphs.middles` of ``chars``) at once instead of one by one, and
     the words of every cell laid out together (:func:`.pdf_chars.group_texts`)."""
     v, h = middles if middles is not None else chars.middles()
+    by_v = np.argsort(v, kind="stable")
+    v_sorted = v[by_v]
     picks: list[np.ndarray] = []
     cells: list[tuple[int, int]] = []  # (row, cell) of each group
     for r, row in enumerate(rows):
         x0, top, x1, bottom = row.bbox
-        in_row = np.flatnonzero((v >= top) & (v < bottom) & (h >= x0) & (h < x1))
+        band = np.sort(by_v[np.searchsorted(v_sorted, top, "left"):np.searchsorted(v_sorted, bottom, "left")])
+        in_row = band[(h[band] >= x0) & (h[band] < x1)]
         row_v, row_h = v[in_row], h[in_row]
         for c, cell in enumerate(row.cells):
             if cell is not None:

@@ -151,19 +151,21 @@ def _text_ids(texts: list[str]) -> np.ndarray:
     return np.fromiter((seen.setdefault(v, len(seen)) for v in texts), dtype=np.int64, count=len(texts))
 
 
-def _spot_keepers(members: np.ndarray, glyphs: Glyphs) -> list[int]:
-    """Of characters ``members`` (one glyph's row, page order) whose ``doctop`` differ: in each spot
-    (``x0`` chained within the tolerance) the top-left one, the first on a tie."""
+def _spot_keepers(members: np.ndarray, rows: np.ndarray, glyphs: Glyphs) -> np.ndarray:
+    """Of characters ``members`` (each in row ``rows``: one glyph's characters whose ``doctop``
+    differ), in each spot of a row (``x0`` chained within the tolerance) the top-left one, the
+    first in page order on a tie."""
     x0, doctop = glyphs.x0[members], glyphs.doctop[members]
-    values = np.unique(x0)
-    chain = np.concatenate(([0], np.cumsum(values[1:] > values[:-1] + DEDUPE_TOLERANCE)))
-    spot = chain[np.searchsorted(values, x0)]
-    keep = []
-    for s in np.unique(spot).tolist():
-        inside = np.flatnonzero(spot == s)
-        best = inside[np.lexsort((inside, x0[inside], doctop[inside]))[0]]
-        keep.append(int(members[best]))
-    return keep
+    by_x = np.lexsort((x0, rows))
+    r, x = rows[by_x], x0[by_x]
+    new = np.ones(len(members), dtype=bool)
+    new[1:] = (r[1:] != r[:-1]) | (x[1:] > x[:-1] + DEDUPE_TOLERANCE)
+    spot = np.empty(len(members), dtype=np.int64)
+    spot[by_x] = np.cumsum(new) - 1
+    best = np.lexsort((members, x0, doctop, spot))
+    first = np.ones(len(members), dtype=bool)
+    first[1:] = spot[best][1:] != spot[best][:-1]
+    return members[best[first]]
 
 
 def unique_mask(glyphs: Glyphs) -> np.ndarray:
@@ -194,8 +196,9 @@ def unique_mask(glyphs: Glyphs) -> np.ndarray:
     new_spot[1:] |= x[1:] > x[:-1] + DEDUPE_TOLERANCE
     mask = np.zeros(n, dtype=bool)
     mask[order[new_spot & uniform]] = True
-    for r in np.flatnonzero(d[ends] != d[starts]).tolist():  # rows over several doctops: the general rule
-        mask[_spot_keepers(np.sort(order[starts[r]:ends[r] + 1]), glyphs)] = True
+    if not uniform.all():  # rows over several doctops: the general rule
+        mixed = np.flatnonzero(~uniform)
+        mask[_spot_keepers(order[mixed], row[mixed], glyphs)] = True
     return mask
 
 
