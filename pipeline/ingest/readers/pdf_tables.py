@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from pdfplumber import utils
 from pdfplumber.table import Table, TableSettings, cells_to_tables
 
 Point = tuple[float, float]
@@ -184,8 +183,13 @@ def intersections_to_cells(intersections: dict[Point, dict[str, list[dict[str, A
     """pdfplumber's ``intersections_to_cells``: for each point (sorted), the smallest cell whose
     corners are intersections joined by common edges."""
     points = sorted(intersections)
-    v_boxes = {p: set(map(utils.obj_to_bbox, intersections[p]["v"])) for p in points}
-    h_boxes = {p: set(map(utils.obj_to_bbox, intersections[p]["h"])) for p in points}
+    ids: dict[Bbox, int] = {}  # an edge's box -> a number: edges with the same box are one edge
+
+    def boxes(edges: list[dict[str, Any]]) -> frozenset[int]:
+        return frozenset(ids.setdefault((e["x0"], e["top"], e["x1"], e["bottom"]), len(ids)) for e in edges)
+
+    v_boxes = {p: boxes(intersections[p]["v"]) for p in points}
+    h_boxes = {p: boxes(intersections[p]["h"]) for p in points}
     below: dict[Point, list[Point]] = defaultdict(list)  # same x, later in the sorted order
     right: dict[Point, list[Point]] = defaultdict(list)  # same y, later in the sorted order
     by_x: dict[float, list[Point]] = defaultdict(list)
@@ -198,22 +202,22 @@ def intersections_to_cells(intersections: dict[Point, dict[str, list[dict[str, A
             for i, p in enumerate(members):
                 after[p] = members[i + 1:]
 
-    def connects(p1: Point, p2: Point) -> bool:
-        if p1[0] == p2[0] and not v_boxes[p1].isdisjoint(v_boxes[p2]):
-            return True
-        return p1[1] == p2[1] and not h_boxes[p1].isdisjoint(h_boxes[p2])
-
+    # pdfplumber's "connects" of two points: one edge down through both when they share x, one
+    # across when they share y. A point below shares x (and not y), a point to the right shares
+    # y; so does the corner with the point to the right (x) and with the point below (y).
     cells: list[Bbox] = []
     for pt in points[:-1]:
         cell = None
+        down, across = v_boxes[pt], h_boxes[pt]
         for below_pt in below[pt]:
-            if not connects(pt, below_pt):
+            if down.isdisjoint(v_boxes[below_pt]):
                 continue
             for right_pt in right[pt]:
-                if not connects(pt, right_pt):
+                if across.isdisjoint(h_boxes[right_pt]):
                     continue
                 corner = (right_pt[0], below_pt[1])
-                if corner in intersections and connects(corner, right_pt) and connects(corner, below_pt):
+                if (corner in intersections and not v_boxes[corner].isdisjoint(v_boxes[right_pt])
+                        and not h_boxes[corner].isdisjoint(h_boxes[below_pt])):
                     cell = (pt[0], pt[1], corner[0], corner[1])
                     break
             if cell is not None:
