@@ -169,23 +169,27 @@ def _extract_table(rows: list[Any], chars: Glyphs,
     v, h = middles if middles is not None else chars.middles()
     by_v = np.argsort(v, kind="stable")
     v_sorted = v[by_v]
-    picks: list[np.ndarray] = []
-    cells: list[tuple[int, int]] = []  # (row, cell) of each group
+    picks: list[np.ndarray] = []  # the characters of each cell in turn, in page order
+    groups: list[np.ndarray] = []  # and the cell's number
+    cells: list[tuple[int, int]] = []  # (row, cell) of each number
     for r, row in enumerate(rows):
         x0, top, x1, bottom = row.bbox
         band = np.sort(by_v[np.searchsorted(v_sorted, top, "left"):np.searchsorted(v_sorted, bottom, "left")])
         in_row = band[(h[band] >= x0) & (h[band] < x1)]
         row_v, row_h = v[in_row], h[in_row]
-        for c, cell in enumerate(row.cells):
-            if cell is not None:
-                c_x0, c_top, c_x1, c_bottom = cell
-                picks.append(in_row[(row_h >= c_x0) & (row_h < c_x1) & (row_v >= c_top) & (row_v < c_bottom)])
-                cells.append((r, c))
+        boxes = [(c, cell) for c, cell in enumerate(row.cells) if cell is not None]
+        if not boxes:
+            continue
+        c_x0, c_top, c_x1, c_bottom = (np.array(side, dtype=np.float64)[:, None] for side in zip(*(b for _, b in boxes)))
+        inside = (row_h >= c_x0) & (row_h < c_x1) & (row_v >= c_top) & (row_v < c_bottom)  # cell x character
+        cell, char = np.nonzero(inside)
+        picks.append(in_row[char])
+        groups.append(cell + len(cells))
+        cells.extend((r, c) for c, _ in boxes)
     out: list[list[str | None]] = [[None] * len(row.cells) for row in rows]
     if not cells:
         return out
-    groups = np.repeat(np.arange(len(picks)), [len(p) for p in picks])
-    texts = group_texts(chars.take(np.concatenate(picks)), groups, len(picks))
+    texts = group_texts(chars.take(np.concatenate(picks)), np.concatenate(groups), len(cells))
     for (r, c), text in zip(cells, texts):
         out[r][c] = text
     return out
