@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..core.model import Document
 from ..lang import vocabulary
@@ -251,10 +252,25 @@ def _is_candidate(text: str, m: Mention) -> bool:
     return not (m.label == "NUMBER" and time_rx.match(text, m.end))
 
 
+class Word(NamedTuple):
+    """A word of a tokenised span: its offset in the span and its text."""
+
+    idx: int
+    text: str
+
+
+@lru_cache(maxsize=4096)
+def span_words(span: str) -> tuple[Word, ...]:
+    """The words of ``span`` (underthesea segmentation, so "hợp tác xã" is one word), without
+    spaces and punctuation; each distinct span is tokenised once (a price list repeats its
+    indicators row after row)."""
+    return tuple(Word(t.idx, t.text) for t in tokenize(span) if not t.is_space and not t.is_punct)
+
+
 def indicator_end(text: str, start: int, end: int) -> int:
     """End of an indicator: at most :data:`MAX_INDICATOR_WORDS` Vietnamese words (underthesea
     segmentation, so "hợp tác xã" is one word), ending on a word boundary."""
-    words = [t for t in tokenize(text[start:end]) if not t.is_space and not t.is_punct]
+    words = span_words(text[start:end])
     if len(words) <= MAX_INDICATOR_WORDS:
         return end
     last = words[MAX_INDICATOR_WORDS - 1]
@@ -339,7 +355,7 @@ def _rate_targets(doc: Document, start: int, end: int, consumed: list[tuple[int,
     for m in RATE_BASE.finditer(text, start, end):
         if any(s <= m.start() < e for s, e in consumed):
             continue
-        words = [t for t in tokenize(text[m.end():min(end, m.end() + 40)]) if not t.is_space and not t.is_punct]
+        words = span_words(text[m.end():min(end, m.end() + 40)])
         if not words or not re.match(r"[^\W\d_]", words[0].text):
             continue
         if words[0].text.lower() in NOT_BASE_NOUN:  # "500/100.000 vào năm 2030": the noun said before
