@@ -17,9 +17,9 @@ from . import mentions, register
 from .values import DateValue, Duration, Period
 
 _Y = r"((?:19|20)\d{2})"
-PERIOD = re.compile(
-    rf"(?:(giai đoạn|thời kỳ|nhiệm kỳ)\s+)?(?<![\d/.-]){_Y}\s*[-–—]\s*{_Y}(?![\d/])"
-    rf"|(?:từ\s+)?năm\s+{_Y}\s+(?:đến|tới)\s+(?:hết\s+)?năm\s+{_Y}",
+PERIOD = re.compile(  # the look-ahead names every first letter a match can have: a quick skip elsewhere
+    rf"(?=[gtn12])(?:(?:(giai đoạn|thời kỳ|nhiệm kỳ)\s+)?(?<![\d/.-]){_Y}\s*[-–—]\s*{_Y}(?![\d/])"
+    rf"|(?:từ\s+)?năm\s+{_Y}\s+(?:đến|tới)\s+(?:hết\s+)?năm\s+{_Y})",
     re.IGNORECASE,
 )
 YEAR = re.compile(rf"\bnăm\s+{_Y}(?![\d/])(?!\s*[-–—]\s*(?:19|20)\d{{2}})", re.IGNORECASE)
