@@ -24,6 +24,7 @@ could be OCR'd at all. pypdfium2 is not thread-safe, so every pdfium call holds 
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import shutil
@@ -464,8 +465,17 @@ def text_layer_usable(text: str) -> bool:
       numbers stay usable.
     * Fewer words (numbers, codes): not usable only when most words are junk.
     """
-    core = strip_stamp_lines(text)
-    if len(_ALNUM.findall(core)) < MIN_LAYER_CHARS:
+    return _layer_usable(strip_stamp_lines(text))
+
+
+def _at_least(text: str, count: int) -> bool:
+    """Whether ``text`` holds at least ``count`` letters and digits (counted no further)."""
+    return sum(1 for _ in itertools.islice(_ALNUM.finditer(text), count)) >= count
+
+
+def _layer_usable(core: str) -> bool:
+    """:func:`text_layer_usable` of a layer without its stamp lines."""
+    if not _at_least(core, MIN_LAYER_CHARS):
         return False
     q = text_quality(core)
     if q.words < JUDGE_MIN_WORDS:
@@ -486,10 +496,10 @@ def page_needs_ocr(text: str, image_area_ratio: float) -> bool:
     :data:`SCAN_MIN_LAYER_CHARS` letters and digits -- a scanned page with a stray caption,
     page number or partial layer.
     """
-    if not text_layer_usable(text):
+    core = strip_stamp_lines(text)
+    if not _layer_usable(core):
         return True
-    return (image_area_ratio >= SCAN_IMAGE_RATIO
-            and len(_ALNUM.findall(strip_stamp_lines(text))) < SCAN_MIN_LAYER_CHARS)
+    return image_area_ratio >= SCAN_IMAGE_RATIO and not _at_least(core, SCAN_MIN_LAYER_CHARS)
 
 
 __all__ = [

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -120,12 +121,12 @@ def text_quality(text: str) -> Quality:
     """Count the words of ``text`` that are syllables, carry diacritics, or hold junk (each
     distinct token counted once, then looked up: a page repeats most of its syllables)."""
     words = syllables = diacritics = junk = 0
-    for token in text.split():
+    for token, n in Counter(text.split()).items():
         w, s, d, j = _token_counts(token)
-        words += w
-        syllables += s
-        diacritics += d
-        junk += j
+        words += n * w
+        syllables += n * s
+        diacritics += n * d
+        junk += n * j
     return Quality(words, syllables, diacritics, junk)
 
 
