@@ -158,38 +158,42 @@ def merged_edges(edges: Edges, settings: TableSettings) -> list[dict[str, Any]]:
 
 
 def edges_to_intersections(edges: list[dict[str, Any]], x_tolerance: float = 1,
-                           y_tolerance: float = 1) -> dict[Point, dict[str, list[dict[str, Any]]]]:
+                           y_tolerance: float = 1) -> dict[Point, tuple[set[int], set[int]]]:
     """pdfplumber's ``edges_to_intersections``: where a vertical and a horizontal edge meet (within
-    the tolerances), with the edges that meet there."""
-    intersections: dict[Point, dict[str, list[dict[str, Any]]]] = {}
-    v_edges = sorted((e for e in edges if e["orientation"] == "v"), key=itemgetter("x0", "top"))
-    h_edges = sorted((e for e in edges if e["orientation"] == "h"), key=itemgetter("top", "x0"))
-    for v in v_edges:
-        v_x0, v_top, v_bottom = v["x0"], v["top"], v["bottom"]
-        for h in h_edges:
-            h_top = h["top"]
-            if (v_top <= h_top + y_tolerance and v_bottom >= h_top - y_tolerance
-                    and v_x0 >= h["x0"] - x_tolerance and v_x0 <= h["x1"] + x_tolerance):
-                vertex = (v_x0, h_top)
-                found = intersections.get(vertex)
-                if found is None:
-                    found = intersections[vertex] = {"v": [], "h": []}
-                found["v"].append(v)
-                found["h"].append(h)
+    the tolerances), with the edges that meet there, each edge named by a number for its box
+    (edges with the same box are one edge to the cell finder): (down, across) at each point.
+    Every vertical edge is compared with every horizontal one at once."""
+    ids: dict[Bbox, int] = {}
+
+    def numbered(orientation: str, order: Any) -> tuple[list[dict[str, Any]], list[int]]:
+        chosen = sorted((e for e in edges if e["orientation"] == orientation), key=order)
+        return chosen, [ids.setdefault((e["x0"], e["top"], e["x1"], e["bottom"]), len(ids)) for e in chosen]
+
+    v_edges, v_ids = numbered("v", itemgetter("x0", "top"))
+    h_edges, h_ids = numbered("h", itemgetter("top", "x0"))
+    intersections: dict[Point, tuple[set[int], set[int]]] = {}
+    if not v_edges or not h_edges:
+        return intersections
+    v_x0, v_top, v_bottom = (np.array([e[k] for e in v_edges], dtype=np.float64)[:, None] for k in ("x0", "top", "bottom"))
+    h_x0, h_top, h_x1 = (np.array([e[k] for e in h_edges], dtype=np.float64)[None, :] for k in ("x0", "top", "x1"))
+    meet = ((v_top <= h_top + y_tolerance) & (v_bottom >= h_top - y_tolerance)
+            & (v_x0 >= h_x0 - x_tolerance) & (v_x0 <= h_x1 + x_tolerance))
+    for v, h in zip(*(side.tolist() for side in np.nonzero(meet))):
+        vertex = (v_edges[v]["x0"], h_edges[h]["top"])
+        found = intersections.get(vertex)
+        if found is None:
+            found = intersections[vertex] = (set(), set())
+        found[0].add(v_ids[v])
+        found[1].add(h_ids[h])
     return intersections
 
 
-def intersections_to_cells(intersections: dict[Point, dict[str, list[dict[str, Any]]]]) -> list[Bbox]:
+def intersections_to_cells(intersections: dict[Point, tuple[set[int], set[int]]]) -> list[Bbox]:
     """pdfplumber's ``intersections_to_cells``: for each point (sorted), the smallest cell whose
     corners are intersections joined by common edges."""
     points = sorted(intersections)
-    ids: dict[Bbox, int] = {}  # an edge's box -> a number: edges with the same box are one edge
-
-    def boxes(edges: list[dict[str, Any]]) -> frozenset[int]:
-        return frozenset(ids.setdefault((e["x0"], e["top"], e["x1"], e["bottom"]), len(ids)) for e in edges)
-
-    v_boxes = {p: boxes(intersections[p]["v"]) for p in points}
-    h_boxes = {p: boxes(intersections[p]["h"]) for p in points}
+    v_boxes = {p: intersections[p][0] for p in points}
+    h_boxes = {p: intersections[p][1] for p in points}
     below: dict[Point, list[Point]] = defaultdict(list)  # same x, later in the sorted order
     right: dict[Point, list[Point]] = defaultdict(list)  # same y, later in the sorted order
     by_x: dict[float, list[Point]] = defaultdict(list)
