@@ -17,8 +17,8 @@ UPPER = "A-ZĐÀ-ỸÂĂÊÔƠƯ"
 _SEG_FIRST = rf"[A-ZĐ]"
 _SEG = rf"[A-Za-zĐđ&.]*[A-Za-zĐđ&]"
 #: "1555/KH-SKHCN", "35-CTr/TU", "06/2024/NĐ-CP", "84/HD-MTTW-BTT", "45 /KH-LMHTX".
-DOC_NUMBER = re.compile(
-    rf"(?<![\w/.-])(\d{{1,5}}(?:/\d{{4}})?)\s?([/-])({_SEG_FIRST}(?:{_SEG})?\d*)"
+DOC_NUMBER = re.compile(  # each of these starts with a digit: the look-ahead skips other positions quickly
+    rf"(?=\d)(?<![\w/.-])(\d{{1,5}}(?:/\d{{4}})?)\s?([/-])({_SEG_FIRST}(?:{_SEG})?\d*)"
     rf"((?:[-/][A-ZĐ0-9](?:[A-Za-zĐđ&0-9.]*[A-Za-zĐđ&0-9])?)*)(?![\w])"
 )
 
@@ -26,13 +26,13 @@ _D = r"(\d{1,2})"
 _M = r"(\d{1,2})"
 _Y = r"((?:19|20)\d{2})"
 #: "20/8/2021", "20-8-2021", "20.8.2021"
-DATE_NUMERIC = re.compile(rf"(?<![\d/.-]){_D}\s?([/.-])\s?{_M}\s?\2\s?{_Y}(?![\d/])")
+DATE_NUMERIC = re.compile(rf"(?=\d)(?<![\d/.-]){_D}\s?([/.-])\s?{_M}\s?\2\s?{_Y}(?![\d/])")
 #: "14 tháng 9 năm 2021", "ngày 05 tháng 10 năm 2022"
-DATE_WORDS = re.compile(rf"(?<!\d){_D}\s+tháng\s+{_M}\s*(?:năm|,)\s*{_Y}(?!\d)", re.IGNORECASE)
+DATE_WORDS = re.compile(rf"(?=\d)(?<!\d){_D}\s+tháng\s+{_M}\s*(?:năm|,)\s*{_Y}(?!\d)", re.IGNORECASE)
 #: "tháng 9/2021", "tháng 12 năm 2030", "tháng 9-2021"
 MONTH = re.compile(rf"tháng\s+{_M}\s*(?:/|-|năm)\s*{_Y}(?!\d)", re.IGNORECASE)
 #: "14.000", "1.430", "6,5", "02", "50%": a plain number not inside another token
-NUMBER = re.compile(r"(?<![\w.,/-])(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(?![\w/]|[.,]\d)(\s?%)?")
+NUMBER = re.compile(r"(?=\d)(?<![\w.,/-])(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(?![\w/]|[.,]\d)(\s?%)?")
 
 
 _DIGIT_WORDS = {"không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5,
