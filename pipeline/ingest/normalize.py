@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-
 from dataclasses import replace
+from functools import lru_cache
 
 from ..core.model import Block, Document, Line, RawDocument, SourceInfo
 from .layout import Draft, join_lines, layout
@@ -46,8 +46,10 @@ def normalize_text(text: str) -> str:
     return text.strip()
 
 
+@lru_cache(maxsize=65536)
 def normalize_line(text: str) -> str:
-    """Normalise one line (no line breaks inside): NFC, look-alikes, invisible characters, spaces."""
+    """Normalise one line (no line breaks inside): NFC, look-alikes, invisible characters, spaces
+    (each distinct line once: a price list repeats its cells)."""
     text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES)
     text = _INVISIBLE.sub("", text)
     return _HSPACE.sub(" ", text).strip()
@@ -63,8 +65,13 @@ def _page_lines(raw: RawDocument) -> list[list[Line]]:
     for page in pages:
         lines = []
         for line in page:
-            for k, part in enumerate(re.split(r"\r\n|\r|\n", line.text)):
-                lines.append(replace(line, text=normalize_line(part)) if k == 0 else Line(normalize_line(part), kind=line.kind))
+            parts = re.split(r"\r\n|\r|\n", line.text) if "\n" in line.text or "\r" in line.text else [line.text]
+            for k, part in enumerate(parts):
+                text = normalize_line(part)
+                if k:
+                    lines.append(Line(text, kind=line.kind))
+                else:
+                    lines.append(line if text == line.text else replace(line, text=text))
         out.append(lines)
     return out
 
