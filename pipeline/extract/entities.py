@@ -55,8 +55,21 @@ def _province_regex() -> tuple[re.Pattern[str], dict[str, str]]:
         for n in (p.name, *p.aliases):
             canon[fold_key(n)] = p.name
             names.append(n)
-    rx = re.compile(rf"(?<!\w)(?:{_alternation(names)})(?!\w)", re.IGNORECASE)
+    # the look-ahead names every letter a name can start with: a quick skip elsewhere
+    rx = re.compile(rf"{first_letters(names)}(?<!\w)(?:{_alternation(names)})(?!\w)", re.IGNORECASE)
     return rx, canon
+
+
+def first_letters(phrases: list[str]) -> str:
+    """A look-ahead for the characters :func:`phrase_pattern` s of ``phrases`` can start with
+    (both tone-mark placements), so a long alternation is tried only where one can match."""
+    firsts = set()
+    for phrase in phrases:
+        firsts.add(phrase[0])
+        for plain, either in _VARIANTS.items():
+            if phrase.startswith(plain):
+                firsts.update(option[0] for option in either[3:-1].split("|"))
+    return f"(?=[{''.join(re.escape(c) for c in sorted(firsts))}])" if firsts else ""
 
 
 def fold_key(s: str) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -181,6 +182,22 @@ def resolve_references(refs: list[Reference], plan_number: str | None) -> list[R
     return list(merged.values())
 
 
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _whole_words(phrase: str, text: str) -> Iterator[re.Match[str]]:
+    r"""``re.finditer(r"(?<!\w)PHRASE(?!\w)", text)``, found by searching for the phrase itself (a
+    pattern that starts with a literal is found quickly) and checking the character before."""
+    rx = re.compile(rf"{re.escape(phrase)}(?!\w)")
+    pos = 0
+    while (m := rx.search(text, pos)) is not None:
+        if m.start() and _WORD_CHAR.match(text, m.start() - 1):
+            pos = m.start() + 1  # inside a word: look again from the next character
+            continue
+        yield m
+        pos = m.end() if m.end() > m.start() else m.start() + 1
+
+
 def _cue_windows(doc: Document) -> list[tuple[int, int]]:
     """From each period cue ("kế hoạch", "phong trào thi đua", ...) to the end of its sentence,
     leaving out the grounds ("Căn cứ ...") and the names of cited laws."""
@@ -188,7 +205,7 @@ def _cue_windows(doc: Document) -> list[tuple[int, int]]:
     folded = text.lower()
     out = []
     for cue in vocabulary().period_cues:
-        for m in re.finditer(rf"(?<!\w){re.escape(cue)}(?!\w)", folded):
+        for m in _whole_words(cue, folded):
             line_start = text.rfind("\n", 0, m.start()) + 1
             if re.match(r"\s*(?:[-–+•]\s*)?Căn cứ\b", text[line_start:m.start() + 1]):
                 continue
