@@ -11,10 +11,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import fixtures as fx
+import numpy as np
 import pdfplumber
 import pypdfium2
 import pytest
 from conftest import CORPUS
+from pdfplumber.utils import extract_text
 
 from pipeline.errors import EncryptedDocument, ReaderError
 from pipeline.ingest.legacy import EncodingReport
@@ -291,3 +293,27 @@ def test_table_finder_and_cells_match_pdfplumbers() -> None:
             got = [[" ".join(cell.split()) if cell is not None else None for cell in row]
                    for row in reader._extract_table(table.rows, content.chars)]
             assert got == expected, name
+
+
+def test_cells_laid_out_together_read_as_laid_out_one_by_one() -> None:
+    """:func:`pdf_chars.group_texts` of many groups at once gives each group's own layout, rotated
+    or not, empty or not."""
+    rng = random.Random(8)
+    for _ in range(500):
+        chars = []
+        for _ in range(rng.randint(0, 40)):
+            top = rng.choice([0.0, 1.0, 2.5, 3.2, 6.1, 9.0]) + rng.choice([0.0, 0.4])
+            x0 = rng.choice([0.0, 1.0, 2.0, 3.5, 5.0, 8.0]) + rng.choice([0.0, 0.3])
+            size = rng.choice([4.0, 10.0])
+            chars.append({"text": rng.choice(["a", "b", " ", "ﬁ", "ả"]), "x0": x0, "x1": x0 + rng.choice([0.0, 1.0, 4.0]),
+                          "top": top, "bottom": top + size, "doctop": top, "size": size, "upright": rng.random() > 0.03})
+        glyphs = Glyphs.from_dicts(chars)
+        count = rng.randint(1, 5)
+        groups = np.array([rng.randrange(count) for _ in chars], dtype=np.int64)
+        expected = []
+        for g in range(count):
+            members = [c for c, k in zip(chars, groups.tolist()) if k == g]
+            plain = all(c["upright"] for c in members)
+            expected.append(pdf_chars.layout_text(Glyphs.from_dicts(members)) if plain else
+                            extract_text(members, x_tolerance_ratio=reader.X_TOLERANCE_RATIO))
+        assert pdf_chars.group_texts(glyphs, groups, count) == expected

@@ -49,7 +49,7 @@ from ..legacy import EncodingReport, FontEncoding, convert, font_encoding, repai
 from ..limits import DEFAULT_LIMITS, Limits
 from ..ocr_text import clean_ocr_text
 from . import pdf_tables, pdfium_page
-from .pdf_chars import (DEDUPE_TOLERANCE, X_TOLERANCE_RATIO, Glyphs, coordinate, group_texts, layout_lines, layout_text,
+from .pdf_chars import (X_TOLERANCE_RATIO, Glyphs, coordinate, group_texts, layout_lines, layout_text,
                         text_of, unique_chars)
 from .text import check_unicode_vietnamese
 

@@ -106,9 +106,6 @@ class Glyphs:
         columns = {key: getattr(self, key)[index] for key in _FLOAT_COLUMNS + ("upright",)}
         return Glyphs(picked, self.font[index], self.fontnames, **columns)
 
-    def fontname(self, k: int) -> str | None:
-        return self.fontnames[int(self.font[k])]
-
     def dicts(self) -> list[dict[str, Any]]:
         """pdfplumber's character dictionaries of these characters (the keys its layout reads)."""
         names = self.fontnames
@@ -321,8 +318,8 @@ def layout_text(glyphs: Glyphs) -> str:
 
 def group_texts(glyphs: Glyphs, groups: np.ndarray, count: int) -> list[str]:
     """:func:`layout_text` of each group of characters (``groups``: 0 to ``count - 1`` per
-    character), laid out at once; a group that is not plain goes to pdfplumber's
-    ``extract_text`` on its own (see :func:`cell_text`)."""
+    character), laid out at once; a group that is not plain (rotated text, a NaN) goes to
+    pdfplumber's ``extract_text`` on its own, as pdfplumber lays out a table cell."""
     out = [""] * count
     if not len(glyphs):
         return out
@@ -349,14 +346,6 @@ def group_texts(glyphs: Glyphs, groups: np.ndarray, count: int) -> list[str]:
         end = int(word_ends[line_ends[last] - 1])
         out[int(group_of_line[first])] = _expand_ligatures("".join(spelled[2 * start:2 * end - 1]))
     return out
-
-
-def cell_text(glyphs: Glyphs) -> str:
-    """A table cell's text: the words pdfplumber's ``extract_text`` finds, in its order (the fast
-    layout for upright text; a cell's line breaks become spaces later)."""
-    if not glyphs.plain():
-        return extract_text(glyphs.dicts(), x_tolerance_ratio=X_TOLERANCE_RATIO)
-    return layout_text(glyphs)
 
 
 @lru_cache(maxsize=1024)
@@ -430,5 +419,5 @@ def text_of(lines: list[Line]) -> str:
     return "\n".join(line.text for line in lines)
 
 
-__all__ = ["DEDUPE_TOLERANCE", "Glyphs", "LineWords", "X_TOLERANCE_RATIO", "cell_text", "coordinate", "group_texts",
+__all__ = ["DEDUPE_TOLERANCE", "Glyphs", "LineWords", "X_TOLERANCE_RATIO", "coordinate", "group_texts",
            "layout_lines", "layout_text", "line_words", "text_of", "unique_chars", "unique_mask"]

@@ -390,7 +390,7 @@ def _kept_chars(api: _TextApi, textpage: Any, table: _CharTable, codes: np.ndarr
 
 
 #: How far apart (points) two copies of a text object may lie for pdfplumber's de-duplication
-#: (:data:`pipeline.ingest.readers.pdf.DEDUPE_TOLERANCE`) to drop one.
+#: (:data:`pipeline.ingest.readers.pdf_chars.DEDUPE_TOLERANCE`) to drop one.
 COPY_TOLERANCE = 1.0
 
 
