@@ -48,11 +48,14 @@ WORD_NUMBER = re.compile(
 # position it scans ahead to the next such word, quadratic in the text's length. find_word_numbers
 # gives the same matches from three cheap patterns: the run without the look-ahead, the run with a
 # tens word at its start, and the tens words after whitespace (the last one decides).
+# Each pattern starts with a look-ahead for the first letters its words can start with, so the
+# scan skips every other position quickly.
 _TENS = r"(?:mười|mươi|trăm|nghìn|ngàn)(?!\w)"
-_WORD_RUN = re.compile(rf"(?<!\w)(?:{_NUMBER_WORDS})(?:\s+(?:{_NUMBER_WORDS}))+(?!\w)", re.IGNORECASE)
-_WORD_RUN_AT_TENS = re.compile(rf"(?<!\w)(?={_TENS})(?:{_NUMBER_WORDS})(?:\s+(?:{_NUMBER_WORDS}))+(?!\w)",
+_FIRST = "(?=[" + "".join(sorted({w[0] for w in _NUMBER_WORDS.split("|")})) + "])"
+_WORD_RUN = re.compile(rf"{_FIRST}(?<!\w)(?:{_NUMBER_WORDS})(?:\s+(?:{_NUMBER_WORDS}))+(?!\w)", re.IGNORECASE)
+_WORD_RUN_AT_TENS = re.compile(rf"(?=[mtn])(?<!\w)(?={_TENS})(?:{_NUMBER_WORDS})(?:\s+(?:{_NUMBER_WORDS}))+(?!\w)",
                                re.IGNORECASE)
-_TENS_AFTER_SPACE = re.compile(rf"(?<=\s){_TENS}", re.IGNORECASE)
+_TENS_AFTER_SPACE = re.compile(rf"(?=[mtn])(?<=\s){_TENS}", re.IGNORECASE)
 
 
 def parse_word_number(text: str) -> int | None:
