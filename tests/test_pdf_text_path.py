@@ -317,3 +317,16 @@ def test_cells_laid_out_together_read_as_laid_out_one_by_one() -> None:
             expected.append(pdf_chars.layout_text(Glyphs.from_dicts(members)) if plain else
                             extract_text(members, x_tolerance_ratio=reader.X_TOLERANCE_RATIO))
         assert pdf_chars.group_texts(glyphs, groups, count) == expected
+
+
+def test_cells_grouped_into_tables_as_pdfplumber_groups_them() -> None:
+    from pdfplumber.table import cells_to_tables
+
+    rng = random.Random(12)
+    for _ in range(1000):
+        xs, ys = sorted(rng.sample(range(20), 6)), sorted(rng.sample(range(20), 6))
+        cells = []
+        for _ in range(rng.randint(0, 14)):
+            i, j = rng.randrange(5), rng.randrange(5)
+            cells.append((float(xs[i]), float(ys[j]), float(xs[rng.randint(i + 1, 5)]), float(ys[rng.randint(j + 1, 5)])))
+        assert reader.pdf_tables.cells_to_tables(cells) == cells_to_tables(cells)

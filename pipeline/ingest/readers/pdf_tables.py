@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from pdfplumber.table import Table, TableSettings, cells_to_tables
+from pdfplumber.table import Table, TableSettings
 
 Point = tuple[float, float]
 Bbox = tuple[float, float, float, float]
@@ -229,6 +229,35 @@ def intersections_to_cells(intersections: dict[Point, tuple[set[int], set[int]]]
         if cell is not None:
             cells.append(cell)
     return cells
+
+
+def cells_to_tables(cells: list[Bbox]) -> list[list[Bbox]]:
+    """pdfplumber's ``cells_to_tables``: cells grouped into tables by shared corners, pass after
+    pass over the cells left (a table closes when a pass adds none), the tables sorted by their
+    top-left cell, lone cells dropped; the cells left kept as a list, not removed one by one."""
+    remaining = list(cells)
+    corners: set[Point] = set()
+    current: list[Bbox] = []
+    tables: list[list[Bbox]] = []
+    while remaining:
+        before = len(current)
+        left = []
+        for cell in remaining:
+            x0, top, x1, bottom = cell
+            mine = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+            if not current or any(c in corners for c in mine):
+                corners.update(mine)
+                current.append(cell)
+            else:
+                left.append(cell)
+        remaining = left
+        if len(current) == before:
+            tables.append(current)
+            corners, current = set(), []
+    if current:
+        tables.append(current)
+    ordered = sorted(tables, key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in ordered if len(t) > 1]
 
 
 def find_tables(page: Any) -> list[Table]:
