@@ -16,7 +16,7 @@ same points in the same order and make the same comparisons, so the tables are t
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -234,23 +234,29 @@ def intersections_to_cells(intersections: dict[Point, tuple[set[int], set[int]]]
 def cells_to_tables(cells: list[Bbox]) -> list[list[Bbox]]:
     """pdfplumber's ``cells_to_tables``: cells grouped into tables by shared corners, pass after
     pass over the cells left (a table closes when a pass adds none), the tables sorted by their
-    top-left cell, lone cells dropped; the cells left kept as a list, not removed one by one."""
+    top-left cell, lone cells dropped.
+
+    The cells left are kept as a list and each pass crosses out the ones it takes, instead of
+    removing each from the list: as pdfplumber's ``list.remove``, a cell taken crosses out the
+    first copy of it still there (a cell listed twice moves later)."""
     remaining = list(cells)
     corners: set[Point] = set()
     current: list[Bbox] = []
     tables: list[list[Bbox]] = []
     while remaining:
         before = len(current)
-        left = []
+        copies: dict[Bbox, deque[int]] = defaultdict(deque)
+        for k, cell in enumerate(remaining):
+            copies[cell].append(k)
+        taken = [False] * len(remaining)
         for cell in remaining:
             x0, top, x1, bottom = cell
             mine = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
             if not current or any(c in corners for c in mine):
                 corners.update(mine)
                 current.append(cell)
-            else:
-                left.append(cell)
-        remaining = left
+                taken[copies[cell].popleft()] = True
+        remaining = [cell for cell, gone in zip(remaining, taken) if not gone]
         if len(current) == before:
             tables.append(current)
             corners, current = set(), []
