@@ -10,13 +10,14 @@ on average, and no page is mostly an image (a scan, which the pipeline OCRs). Ea
   record validated (read with pdfium, laid out, extracted, resolved, validated), after
   :func:`pipeline.run.preload.warm_up` (models loaded, as the command and the service do);
 
-and, in the first round only (they are slow), ``pdfplumber`` (``page.extract_text()`` of each
+and, once after those rounds (they are slow), ``pdfplumber`` (``page.extract_text()`` of each
 page) and ``pipeline-pdfplumber`` (the pipeline with ``VNPLAN_PDF_TEXT=pdfplumber``, the
 reference reading), whose records are compared with the default ones: every JSON path that
 differs is printed.
 
 Printed: per file the pages and seconds; per engine the total of each round, the median round,
-pages/s and the ratio to pypdfium2; the median over files of the per-file ratio; and the
+pages/s and the ratio to pypdfium2; the median over rounds of the two engines' ratio within a
+round (paired: the same load on the machine); the median over files of the per-file ratio; and the
 start-up time (a fresh ``python`` importing the pipeline and processing a one-line text, so
 imports and model loading before the first document), median of three.
 """
@@ -150,33 +151,43 @@ def main() -> None:
     rounds: dict[str, list[float]] = {name: [] for name in engines}
     per_file: dict[str, dict[str, float]] = {name: {} for name in engines}
     records: dict[str, dict[str, Any]] = {"pipeline": {}, "pipeline-pdfplumber": {}}
-    for round_no in range(args.rounds):
-        totals = {name: 0.0 for name in engines}
+
+    def timed(name: str, path: Path, run: Any) -> float:
+        start = time.perf_counter()
+        result = run()
+        seconds = time.perf_counter() - start
+        per_file[name][path.name] = min(seconds, per_file[name].get(path.name, seconds))
+        if name in records and path.name not in records[name]:
+            records[name][path.name] = json.loads(json.dumps(result))
+        return seconds
+
+    for round_no in range(args.rounds):  # the paired rounds: each file through pypdfium2, then the pipeline
+        totals = {"pypdfium2": 0.0, "pipeline": 0.0}
         for path, data, n in files:
-            runs = {"pypdfium2": lambda: raw_text(data), "pipeline": lambda: process_bytes(data, path.name)}
-            if round_no == 0 and not args.no_reference:
-                runs["pdfplumber"] = lambda: plumber_text(data)
-                runs["pipeline-pdfplumber"] = lambda: process_bytes(data, path.name, reference)
-            for name, run in runs.items():
-                start = time.perf_counter()
-                result = run()
-                seconds = time.perf_counter() - start
-                totals[name] += seconds
-                per_file[name][path.name] = min(seconds, per_file[name].get(path.name, seconds))
-                if name in records and round_no == 0:
-                    records[name][path.name] = json.loads(json.dumps(result))
+            totals["pypdfium2"] += timed("pypdfium2", path, lambda: raw_text(data))
+            totals["pipeline"] += timed("pipeline", path, lambda: process_bytes(data, path.name))
             if round_no == 0:
-                print(f"  {path.name[:60]:60s} {n:4d} pages  " +
-                      "  ".join(f"{name} {per_file[name][path.name]:.2f}s" for name in runs), flush=True)
-        for name in engines:
-            if name in ("pypdfium2", "pipeline") or round_no == 0:
-                rounds[name].append(totals[name])
+                print(f"  {path.name[:60]:60s} {n:4d} pages  pypdfium2 {per_file['pypdfium2'][path.name]:.2f}s  "
+                      f"pipeline {per_file['pipeline'][path.name]:.2f}s", flush=True)
+        for name, total in totals.items():
+            rounds[name].append(total)
+    if not args.no_reference:  # once, after the paired rounds (their garbage would weigh on them)
+        totals = {"pdfplumber": 0.0, "pipeline-pdfplumber": 0.0}
+        for path, data, n in files:
+            totals["pdfplumber"] += timed("pdfplumber", path, lambda: plumber_text(data))
+            totals["pipeline-pdfplumber"] += timed("pipeline-pdfplumber", path,
+                                                   lambda: process_bytes(data, path.name, reference))
+        for name, total in totals.items():
+            rounds[name].append(total)
     floor = statistics.median(rounds["pypdfium2"])
     print(f"\nengine                 median round   pages/s   x pypdfium2   (rounds: s)")
     for name in engines:
         median = statistics.median(rounds[name])
         print(f"  {name:20s} {median:9.2f} s {pages / median:9.1f} {median / floor:11.1f}x   "
               f"({', '.join(f'{v:.2f}' for v in rounds[name])})")
+    paired = [p / f for p, f in zip(rounds["pipeline"], rounds["pypdfium2"])]
+    print(f"median over rounds of pipeline / pypdfium2 in the same round: {statistics.median(paired):.1f}x "
+          f"({', '.join(f'{r:.2f}' for r in paired)})")
     ratios = [per_file["pipeline"][p.name] / per_file["pypdfium2"][p.name] for p, _, _ in files]
     print(f"median over files of pipeline / pypdfium2 (best of {args.rounds}): {statistics.median(ratios):.1f}x")
     if not args.no_reference:
