@@ -55,4 +55,5 @@ def test_real_pdf_benchmark_runs_and_reports() -> None:
     for engine in ("pypdfium2", "pipeline", "pdfplumber", "pipeline-pdfplumber"):
         assert f"  {engine} " in out
     assert f"records: {len(born_digital)} of {len(born_digital)} identical to the pdfplumber reading" in out
+    assert "median over rounds of pipeline / pypdfium2 in the same round:" in out
     assert "start-up (imports and models, to a first record):" in out
