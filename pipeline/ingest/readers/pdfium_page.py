@@ -206,9 +206,8 @@ def _compiled() -> dict[str, tuple[Any, tuple[int, ...]]] | None:
                     objects.font_size, text.object_font),
         "segments": (objects.segments, objects.segment, objects.segment_type, objects.segment_point,
                      objects.segment_close),
-        "shapes": (objects.segments, objects.segment, objects.segment_type, objects.segment_point,
-                   objects.segment_close),
     }
+    calls["shapes"] = calls["segments"]  # the page's paths read with the same segment calls
     return {name: (lib, tuple(_pointer(f) for f in functions)) for name, functions in calls.items()}
 
 
@@ -508,12 +507,17 @@ def _left_out_columns(unseen: list[int], seen: list[int], worded: Callable[[], s
     bottom = height - (f + units * size / 1000)
     top = bottom - size
     owner = np.repeat(np.arange(len(blank)), count)
-    place = (np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)).astype(np.float64)
+    place = _places(count).astype(np.float64)
     x0 = e[owner] + place * step[owner]
     x1 = e[owner] + (place + 1) * step[owner]
     t = top[owner]
     return Glyphs([" "] * len(owner), font_index[owner], list(names), size[owner], x0, x1, t, bottom[owner], doctop + t,
                   np.ones(len(owner), dtype=bool))
+
+
+def _places(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ..., count - 1 for each of ``counts`` in turn: each item's place in its run."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _hyphen(api: _TextApi, textpage: Any, index: int, font: int, size: float, value: Any) -> int:
@@ -851,10 +855,9 @@ def _shape_edges(kinds: np.ndarray, starts: np.ndarray, counts: np.ndarray, poin
         parts.append((*columns, np.full(4 * len(x0), 1)))
     curves = np.flatnonzero(kinds == 2)
     if len(curves):
-        first = np.repeat(starts[curves], np.maximum(counts[curves] - 1, 0))
-        offsets = np.arange(len(first)) - np.repeat(np.cumsum(np.maximum(counts[curves] - 1, 0)) -
-                                                    np.maximum(counts[curves] - 1, 0), np.maximum(counts[curves] - 1, 0))
-        a, b = points[first + offsets], points[first + offsets + 1]
+        pairs = np.maximum(counts[curves] - 1, 0)  # a curve's edges: each point with the next
+        at = np.repeat(starts[curves], pairs) + _places(pairs)
+        a, b = points[at], points[at + 1]
         ax, bx, ay, by = a[:, 0], b[:, 0], height - a[:, 1], height - b[:, 1]
         orientation = np.where(ax == bx, DOWN, np.where(ay == by, ACROSS, SLANTED))
         parts.append((np.minimum(ax, bx), np.maximum(ax, bx), np.minimum(ay, by), np.maximum(ay, by), np.abs(ax - bx),
